@@ -1,0 +1,19 @@
+"""Engines: the same weekly step, read agent by agent or run over arrays.
+
+Every engine has the same small interface: it is built from the model and a
+generator, advances both worlds one week with :meth:`step`, is told with
+:meth:`notify` when a pilot event changed a service's availability or outreach,
+and counts a world with :meth:`tally`.
+"""
+
+from __future__ import annotations
+
+from hidsim.engines.agents import AgentsEngine
+
+#: Engines by name; a new engine is one class registered here.
+ENGINES = {"agents": AgentsEngine}
+
+
+def register(name: str, engine: type) -> None:
+    """Register an engine class under a name."""
+    ENGINES[name] = engine
