@@ -13,7 +13,7 @@ import numpy as np
 from hidsim import datasets
 from hidsim.rules import reduced_footprint
 from hidsim.services import ServiceTable
-from hidsim.state import AdoptionState, Status
+from hidsim.state import ADOPTER, AWARE, AdoptionState
 from hidsim.world import INCOME_GROUPS, Population
 
 
@@ -36,18 +36,31 @@ class Tally:
     hours_saved: np.ndarray
 
 
-def per_service_counts(status: np.ndarray, value: int, groups: np.ndarray, n_groups: int) -> np.ndarray:
+def per_service_counts(
+    status: np.ndarray, value: int, groups: np.ndarray, n_groups: int
+) -> np.ndarray:
     """Count residents with a status per service and group, shape (S, n_groups)."""
     s_idx, i_idx = np.nonzero(status == value)
     flat = np.bincount(s_idx * n_groups + groups[i_idx], minlength=status.shape[0] * n_groups)
     return flat.reshape(status.shape[0], n_groups)
 
 
-def footprints(status: np.ndarray, population: Population, services: ServiceTable,
-               rebound: float) -> np.ndarray:
-    """Every resident's footprint by domain after the services they use, shape (N, domains)."""
-    adopted = status == Status.ADOPTER
-    out = population.footprint.astype(np.float64)
+def footprints(
+    status: np.ndarray, base: np.ndarray, services: ServiceTable, rebound: float
+) -> np.ndarray:
+    """Footprints by domain after the services residents use.
+
+    Args:
+        status: statuses, shape (S, n) for n residents.
+        base: their baseline footprints, shape (n, domains).
+        services: the service table.
+        rebound: share of savings spent again.
+
+    Returns:
+        kgCO2e/year, shape (n, domains).
+    """
+    adopted = status == ADOPTER
+    out = base.astype(np.float64)
     for dom in range(out.shape[1]):
         mine = np.flatnonzero(services.domain == dom)
         if len(mine):
@@ -56,8 +69,9 @@ def footprints(status: np.ndarray, population: Population, services: ServiceTabl
     return out
 
 
-def tally(state: AdoptionState, population: Population, services: ServiceTable,
-          rebound: float) -> Tally:
+def tally(
+    state: AdoptionState, population: Population, services: ServiceTable, rebound: float
+) -> Tally:
     """Count one world's week from scratch (the reference the fast engine is tested against).
 
     Args:
@@ -70,17 +84,19 @@ def tally(state: AdoptionState, population: Population, services: ServiceTable,
         The week's tally.
     """
     n_districts = len(population.districts)
-    adopters = per_service_counts(state.status, Status.ADOPTER, population.home, n_districts)
-    foot = footprints(state.status, population, services, rebound)
-    emissions = np.stack([
-        np.bincount(population.home, weights=foot[:, dom], minlength=n_districts)
-        for dom in range(foot.shape[1])
-    ])
+    adopters = per_service_counts(state.status, ADOPTER, population.home, n_districts)
+    foot = footprints(state.status, population.footprint, services, rebound)
+    emissions = np.stack(
+        [
+            np.bincount(population.home, weights=foot[:, dom], minlength=n_districts)
+            for dom in range(foot.shape[1])
+        ]
+    )
     return Tally(
         adopters=adopters,
-        aware=per_service_counts(state.status, Status.AWARE, population.home, n_districts),
+        aware=per_service_counts(state.status, AWARE, population.home, n_districts),
         adopters_by_income=per_service_counts(
-            state.status, Status.ADOPTER, population.income.astype(np.int64), len(INCOME_GROUPS)
+            state.status, ADOPTER, population.income.astype(np.int64), len(INCOME_GROUPS)
         ),
         emissions=emissions,
         hours_saved=services.hours_saved @ adopters,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mesa.discrete_space import CellAgent, FixedAgent
 
-from hidsim.engines.common import adoption_hazard, awareness_chance
+from hidsim.engines.common import adoption_hazard, awareness_chance, can_use
 from hidsim.state import ADOPTER, AWARE, UNAWARE, AdoptionState, Status
 from hidsim.world import INCOME_GROUPS
 
@@ -101,8 +101,7 @@ class Resident(CellAgent):
 
     def can_use(self, state: AdoptionState, s: int) -> bool:
         """Whether the service is offered at home or through a partner employer."""
-        home = self.model.population.home[self.index]
-        return bool(state.available[s, home] or state.partner_access[s, self.index])
+        return bool(can_use(self.model, state, s, self.index))
 
 
 class Company(FixedAgent):

@@ -35,7 +35,11 @@ def emissions_per_capita_t(model: AdoptionModel) -> float:
 def avoided_tco2e_per_year(model: AdoptionModel) -> float:
     """Emissions the pilots avoid at this week's rate, tCO2e/year (counterfactual - scenario)."""
     t = model.tallies
-    return float(t["counterfactual"].emissions.sum() - t["scenario"].emissions.sum()) * model.scale / 1000.0
+    return (
+        float(t["counterfactual"].emissions.sum() - t["scenario"].emissions.sum())
+        * model.scale
+        / 1000.0
+    )
 
 
 def avoided_tco2e_cumulative(model: AdoptionModel) -> float:
@@ -45,7 +49,9 @@ def avoided_tco2e_cumulative(model: AdoptionModel) -> float:
 
 def hours_saved_per_resident_per_year(model: AdoptionModel) -> float:
     """Hours the services save, per resident and year, in the scenario world."""
-    return float(model.tallies["scenario"].hours_saved.sum()) * WEEKS_PER_YEAR / model.population.size
+    return (
+        float(model.tallies["scenario"].hours_saved.sum()) * WEEKS_PER_YEAR / model.population.size
+    )
 
 
 def pilot_cost_eur(model: AdoptionModel) -> float:
@@ -69,9 +75,18 @@ class Collector(mesa.DataCollector):
 
 
 TABLES = {
-    "districts": ["week", "district", "residents", "emissions_tco2e", "counterfactual_emissions_tco2e",
-                  "avoided_tco2e", *DOMAIN_COLUMNS, "hours_saved_per_week",
-                  "counterfactual_hours_saved_per_week", "pilot_cost_eur"],
+    "districts": [
+        "week",
+        "district",
+        "residents",
+        "emissions_tco2e",
+        "counterfactual_emissions_tco2e",
+        "avoided_tco2e",
+        *DOMAIN_COLUMNS,
+        "hours_saved_per_week",
+        "counterfactual_hours_saved_per_week",
+        "pilot_cost_eur",
+    ],
     "services": ["week", "district", "service", "adopters", "aware", "counterfactual_adopters"],
     "income": ["week", "service", "income", "residents", "adopters", "counterfactual_adopters"],
 }
@@ -100,17 +115,25 @@ class AdoptionModel(mesa.Model):
         4
     """
 
-    def __init__(self, scenario: Scenario | str | Path = "helsinki", engine: str = "vectorized",
-                 rng: int | None = None, weeks: int | None = None, scale: int | None = None,
-                 collect_every: int = 1):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path = "helsinki",
+        engine: str = "vectorized",
+        rng: int | None = None,
+        weeks: int | None = None,
+        scale: int | None = None,
+        collect_every: int = 1,
+    ):
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if scale is not None:
             world = scenario.world.model_copy(update={"scale": int(scale)})
             scenario = scenario.model_copy(update={"world": world})
         if engine not in ENGINES:
-            raise ValueError(f"unknown engine '{engine}'{did_you_mean(engine, ENGINES)}; "
-                             f"choose one of {sorted(ENGINES)}")
+            raise ValueError(
+                f"unknown engine '{engine}'{did_you_mean(engine, ENGINES)}; "
+                f"choose one of {sorted(ENGINES)}"
+            )
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.scenario = scenario
@@ -126,10 +149,14 @@ class AdoptionModel(mesa.Model):
         self.population = build_population(scenario, np.random.default_rng(world_seq))
         self.services = build_services(scenario, self.population)
         self.scale = scenario.world.scale
-        self.weekly_discontinuation = 1.0 - (1.0 - self.dynamics.discontinuation) ** (1 / WEEKS_PER_YEAR)
+        self.weekly_discontinuation = 1.0 - (1.0 - self.dynamics.discontinuation) ** (
+            1 / WEEKS_PER_YEAR
+        )
         self.space = Network(self.population.graph, random=self.random)
         self.worlds = tuple(
-            AdoptionState(name, len(self.services), len(self.population.districts), self.population.size)
+            AdoptionState(
+                name, len(self.services), len(self.population.districts), self.population.size
+            )
             for name in ("scenario", "counterfactual")
         )
         for state in self.worlds:
@@ -143,9 +170,17 @@ class AdoptionModel(mesa.Model):
         self.engine = ENGINES[engine](self, np.random.default_rng(step_seq))
 
         self.datacollector = Collector(
-            model_reporters={f.__name__: f for f in (
-                adopters, emissions_per_capita_t, avoided_tco2e_per_year, avoided_tco2e_cumulative,
-                hours_saved_per_resident_per_year, pilot_cost_eur)},
+            model_reporters={
+                f.__name__: f
+                for f in (
+                    adopters,
+                    emissions_per_capita_t,
+                    avoided_tco2e_per_year,
+                    avoided_tco2e_cumulative,
+                    hours_saved_per_resident_per_year,
+                    pilot_cost_eur,
+                )
+            },
             tables=TABLES,
         )
         self.record()
@@ -186,20 +221,27 @@ class AdoptionModel(mesa.Model):
         for pilot in self.pilots:
             if pilot.start <= self.week < pilot.end:
                 self.pilot_cost += pilot.weekly_cost
-                self.district_cost[list(pilot.districts)] += pilot.weekly_cost / len(pilot.districts)
+                self.district_cost[list(pilot.districts)] += pilot.weekly_cost / len(
+                    pilot.districts
+                )
             if self.week == pilot.start:
                 start_pilot(pilot, state, self.population, self.services, self.pilot_rng)
                 self.engine.notify(state, pilot.service)
             elif self.week == pilot.end:
-                kept = end_pilot(pilot, state, self.population, self.services,
-                                 self.dynamics.viability_threshold)
-                self.pilot_outcomes[pilot.name] = {self.population.districts[d]: k for d, k in kept.items()}
+                kept = end_pilot(
+                    pilot, state, self.population, self.services, self.dynamics.viability_threshold
+                )
+                self.pilot_outcomes[pilot.name] = {
+                    self.population.districts[d]: k for d, k in kept.items()
+                }
                 self.engine.notify(state, pilot.service)
 
     def record(self) -> None:
         """Count both worlds and collect this week's reporters and table rows."""
         self.tallies: dict[str, Tally] = {w.name: self.engine.tally(w) for w in self.worlds}
-        self.avoided_cumulative += avoided_tco2e_per_year(self) / WEEKS_PER_YEAR if self.week else 0.0
+        self.avoided_cumulative += (
+            avoided_tco2e_per_year(self) / WEEKS_PER_YEAR if self.week else 0.0
+        )
         self.datacollector.collect(self)
         if self.week % self.collect_every == 0 or self.week >= self.horizon:
             self.add_rows()
@@ -212,40 +254,55 @@ class AdoptionModel(mesa.Model):
         residents = np.bincount(self.population.home, minlength=n_d) * k
         emissions = sc.emissions.sum(axis=0) * k / 1000.0
         counterfactual = cf.emissions.sum(axis=0) * k / 1000.0
-        self.datacollector.add_table_rows("districts", {
-            "week": np.full(n_d, self.week), "district": names, "residents": residents,
-            "emissions_tco2e": emissions, "counterfactual_emissions_tco2e": counterfactual,
-            "avoided_tco2e": counterfactual - emissions,
-            **{col: sc.emissions[i] * k / 1000.0 for i, col in enumerate(DOMAIN_COLUMNS)},
-            "hours_saved_per_week": sc.hours_saved * k,
-            "counterfactual_hours_saved_per_week": cf.hours_saved * k,
-            "pilot_cost_eur": self.district_cost.copy(),
-        })
-        self.datacollector.add_table_rows("services", {
-            "week": np.full(n_s * n_d, self.week), "district": np.tile(names, n_s),
-            "service": np.repeat(services, n_d), "adopters": sc.adopters.ravel() * k,
-            "aware": sc.aware.ravel() * k, "counterfactual_adopters": cf.adopters.ravel() * k,
-        })
+        self.datacollector.add_table_rows(
+            "districts",
+            {
+                "week": np.full(n_d, self.week),
+                "district": names,
+                "residents": residents,
+                "emissions_tco2e": emissions,
+                "counterfactual_emissions_tco2e": counterfactual,
+                "avoided_tco2e": counterfactual - emissions,
+                **{col: sc.emissions[i] * k / 1000.0 for i, col in enumerate(DOMAIN_COLUMNS)},
+                "hours_saved_per_week": sc.hours_saved * k,
+                "counterfactual_hours_saved_per_week": cf.hours_saved * k,
+                "pilot_cost_eur": self.district_cost.copy(),
+            },
+        )
+        self.datacollector.add_table_rows(
+            "services",
+            {
+                "week": np.full(n_s * n_d, self.week),
+                "district": np.tile(names, n_s),
+                "service": np.repeat(services, n_d),
+                "adopters": sc.adopters.ravel() * k,
+                "aware": sc.aware.ravel() * k,
+                "counterfactual_adopters": cf.adopters.ravel() * k,
+            },
+        )
         by_income = np.bincount(self.population.income, minlength=n_g) * k
-        self.datacollector.add_table_rows("income", {
-            "week": np.full(n_s * n_g, self.week), "service": np.repeat(services, n_g),
-            "income": np.tile(INCOME_GROUPS, n_s), "residents": np.tile(by_income, n_s),
-            "adopters": sc.adopters_by_income.ravel() * k,
-            "counterfactual_adopters": cf.adopters_by_income.ravel() * k,
-        })
+        self.datacollector.add_table_rows(
+            "income",
+            {
+                "week": np.full(n_s * n_g, self.week),
+                "service": np.repeat(services, n_g),
+                "income": np.tile(INCOME_GROUPS, n_s),
+                "residents": np.tile(by_income, n_s),
+                "adopters": sc.adopters_by_income.ravel() * k,
+                "counterfactual_adopters": cf.adopters_by_income.ravel() * k,
+            },
+        )
 
     def resident_footprint(self, index: int) -> np.ndarray:
         """One resident's footprint by domain in the scenario world, kgCO2e/year."""
         from hidsim.accounting import footprints
 
         status = self.world("scenario").status[:, index : index + 1]
-        one = self.population.footprint[index : index + 1]
-        sub = type(self.population).__new__(type(self.population))
-        object.__setattr__(sub, "footprint", one)
-        return footprints(status, sub, self.services, self.dynamics.rebound)[0]
+        base = self.population.footprint[index : index + 1]
+        return footprints(status, base, self.services, self.dynamics.rebound)[0]
 
     def results(self) -> dict[str, pd.DataFrame]:
-        """The run's tidy tables: ``model`` (one row per week), ``districts``, ``services``, ``income``."""
+        """The tidy tables: ``model`` (a row per week), ``districts``, ``services``, ``income``."""
         model = self.datacollector.get_model_vars_dataframe()
         model.insert(0, "week", np.arange(len(model)))
         out = {"model": model.reset_index(drop=True)}

@@ -12,7 +12,7 @@ import numpy as np
 from hidsim.scenario import Scenario
 from hidsim.seeding import SEEDING_STRATEGIES
 from hidsim.services import ServiceTable
-from hidsim.state import AdoptionState, Status
+from hidsim.state import ADOPTER, AWARE, UNAWARE, AdoptionState
 from hidsim.world import Population
 
 
@@ -68,8 +68,13 @@ def open_market(state: AdoptionState, services: ServiceTable) -> None:
     state.outreach[services.on_market, :] = services.market_outreach[services.on_market, None]
 
 
-def start_pilot(pilot: ScheduledPilot, state: AdoptionState, population: Population,
-                services: ServiceTable, rng: np.random.Generator) -> None:
+def start_pilot(
+    pilot: ScheduledPilot,
+    state: AdoptionState,
+    population: Population,
+    services: ServiceTable,
+    rng: np.random.Generator,
+) -> None:
     """Offer the service in the pilot districts, add outreach and seed first users."""
     s, districts = pilot.service, list(pilot.districts)
     state.available[s, districts] = True
@@ -77,14 +82,21 @@ def start_pilot(pilot: ScheduledPilot, state: AdoptionState, population: Populat
     residents = population.members(districts)
     strategy = SEEDING_STRATEGIES[pilot.strategy]
     seeds = strategy(population, residents, services.propensity[s], pilot.seeds, rng)
-    state.partner_access[s, seeds.aware[np.isin(population.employer[seeds.aware], seeds.partners)]] = True
-    aware = seeds.aware[state.status[s, seeds.aware] == Status.UNAWARE]
-    state.status[s, aware] = Status.AWARE
-    state.status[s, seeds.adopters] = Status.ADOPTER
+    state.partner_access[
+        s, seeds.aware[np.isin(population.employer[seeds.aware], seeds.partners)]
+    ] = True
+    aware = seeds.aware[state.status[s, seeds.aware] == UNAWARE]
+    state.status[s, aware] = AWARE
+    state.status[s, seeds.adopters] = ADOPTER
 
 
-def end_pilot(pilot: ScheduledPilot, state: AdoptionState, population: Population,
-              services: ServiceTable, viability_threshold: float) -> dict[int, bool]:
+def end_pilot(
+    pilot: ScheduledPilot,
+    state: AdoptionState,
+    population: Population,
+    services: ServiceTable,
+    viability_threshold: float,
+) -> dict[int, bool]:
     """Keep the service where adoption reached the viability threshold, withdraw it elsewhere.
 
     Returns:

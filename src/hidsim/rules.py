@@ -67,13 +67,19 @@ def threshold_hazard(exposure, threshold):
         exposure: ``F``, weighted share of the resident's ties who use the service.
         threshold: the resident's threshold ``theta``; above 1 it is never reached.
 
+    Complex contagion needs at least one adopting tie: with ``theta = 0`` a
+    behaviour spreads through a connected component, never into one with no adopter.
+
     Returns:
-        1.0 where ``F >= theta`` and 0.0 elsewhere.
+        1.0 where ``F >= theta`` and ``F > 0``, and 0.0 elsewhere.
     """
-    return np.where(np.asarray(exposure) >= threshold, 1.0, 0.0)
+    exposure = np.asarray(exposure)
+    return np.where((exposure >= threshold) & (exposure > 0), 1.0, 0.0)
 
 
-def awareness_probability(outreach, awareness_per_outreach, employer_reach, word_of_mouth, exposure):
+def awareness_probability(
+    outreach, awareness_per_outreach, employer_reach, word_of_mouth, exposure
+):
     """Weekly probability that an unaware resident hears of a service.
 
     The three channels act independently: outreach in the home district,

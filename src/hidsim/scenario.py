@@ -23,7 +23,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from hidsim import datasets
-from hidsim.rules import RULES
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 SEEDING_STRATEGIES = ("random", "best_connected", "partner_employers", "co_creation")
@@ -34,7 +33,9 @@ def _unwrap(value: Any) -> Any:
     if isinstance(value, dict) and "value" in value:
         extra = set(value) - {"value", "source", "assumption", "note"}
         if extra:
-            raise ValueError(f"a sourced value takes only value/source/assumption, not {sorted(extra)}")
+            raise ValueError(
+                f"a sourced value takes only value/source/assumption, not {sorted(extra)}"
+            )
         return value["value"]
     return value
 
@@ -318,7 +319,14 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
         ann = field.annotation
         for candidate in (ann, *getattr(ann, "__args__", ())):
             inner = getattr(candidate, "__args__", (candidate,))
-            found = next((c for c in (candidate, *inner) if isinstance(c, type) and issubclass(c, BaseModel)), None)
+            found = next(
+                (
+                    c
+                    for c in (candidate, *inner)
+                    if isinstance(c, type) and issubclass(c, BaseModel)
+                ),
+                None,
+            )
             if found:
                 current = found
                 break
@@ -352,25 +360,31 @@ def _names_problems(raw: dict) -> list[Problem]:
     districts = [d.get("name") for d in world.get("districts", []) if isinstance(d, dict)]
     for i, d in enumerate(world.get("districts", [])):
         if isinstance(d, dict) and d.get("name") not in known and d.get("population") is None:
-            problems.append(Problem(
-                f"world.districts[{i}].name",
-                f"unknown district '{d.get('name')}' (no data; give population to add it)"
-                + did_you_mean(d.get("name"), known),
-            ))
+            problems.append(
+                Problem(
+                    f"world.districts[{i}].name",
+                    f"unknown district '{d.get('name')}' (no data; give population to add it)"
+                    + did_you_mean(d.get("name"), known),
+                )
+            )
     for i, link in enumerate(world.get("links", [])):
         for j, name in enumerate(link.get("between", []) if isinstance(link, dict) else []):
             if name not in districts:
-                problems.append(Problem(
-                    f"world.links[{i}].between[{j}]",
-                    f"unknown district '{name}'" + did_you_mean(name, districts),
-                ))
+                problems.append(
+                    Problem(
+                        f"world.links[{i}].between[{j}]",
+                        f"unknown district '{name}'" + did_you_mean(name, districts),
+                    )
+                )
     catalogue = set(datasets.services().index)
     services = [s.get("id") for s in raw.get("services", []) if isinstance(s, dict)]
     for i, sid in enumerate(services):
         if sid not in catalogue:
-            problems.append(Problem(
-                f"services[{i}].id", f"unknown service '{sid}'" + did_you_mean(sid, catalogue)
-            ))
+            problems.append(
+                Problem(
+                    f"services[{i}].id", f"unknown service '{sid}'" + did_you_mean(sid, catalogue)
+                )
+            )
     horizon = raw.get("horizon_weeks", 520)
     horizon = _unwrap(horizon)
     for i, pilot in enumerate(raw.get("pilots", [])):
@@ -378,21 +392,35 @@ def _names_problems(raw: dict) -> list[Problem]:
             continue
         sid = pilot.get("service")
         if sid is not None and sid not in services:
-            problems.append(Problem(
-                f"pilots[{i}].service",
-                f"unknown service '{sid}' (not in this scenario's services)" + did_you_mean(sid, services),
-            ))
+            problems.append(
+                Problem(
+                    f"pilots[{i}].service",
+                    f"unknown service '{sid}' (not in this scenario's services)"
+                    + did_you_mean(sid, services),
+                )
+            )
         for j, name in enumerate(pilot.get("districts", []) or []):
             if name not in districts:
-                problems.append(Problem(
-                    f"pilots[{i}].districts[{j}]", f"unknown district '{name}'" + did_you_mean(name, districts)
-                ))
-        start, duration = _unwrap(pilot.get("start_week", 0)), _unwrap(pilot.get("duration_weeks", 26))
-        if all(isinstance(v, int) for v in (start, duration, horizon)) and start + duration > horizon:
-            problems.append(Problem(
-                f"pilots[{i}].duration_weeks",
-                f"pilot runs to week {start + duration}, beyond the horizon of {horizon} weeks",
-            ))
+                problems.append(
+                    Problem(
+                        f"pilots[{i}].districts[{j}]",
+                        f"unknown district '{name}'" + did_you_mean(name, districts),
+                    )
+                )
+        start, duration = (
+            _unwrap(pilot.get("start_week", 0)),
+            _unwrap(pilot.get("duration_weeks", 26)),
+        )
+        if (
+            all(isinstance(v, int) for v in (start, duration, horizon))
+            and start + duration > horizon
+        ):
+            problems.append(
+                Problem(
+                    f"pilots[{i}].duration_weeks",
+                    f"pilot runs to week {start + duration}, beyond the horizon of {horizon} weeks",
+                )
+            )
     return problems
 
 
@@ -441,7 +469,8 @@ def resolve_scenario_path(path: str | Path) -> Path:
         return builtin
     names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
     raise FileNotFoundError(
-        f"{path}: no such scenario file" + did_you_mean(Path(path).stem, names)
+        f"{path}: no such scenario file"
+        + did_you_mean(Path(path).stem, names)
         + f" (built-in scenarios: {', '.join(names)})"
     )
 
@@ -492,11 +521,10 @@ def set_key(raw: dict, dotted: str, value: Any) -> None:
         if last:
             # An override replaces the number and its provenance: it is the user's own value.
             node[key] = value
+        elif isinstance(node, dict):
+            node = node.setdefault(key, {})
         else:
-            if isinstance(node, dict):
-                node = node.setdefault(key, {})
-            else:
-                node = node[key]
+            node = node[key]
 
 
 def provenance(path: str | Path = "helsinki") -> list[dict]:
@@ -519,10 +547,20 @@ def provenance(path: str | Path = "helsinki") -> list[dict]:
     rows: list[dict] = []
 
     def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, dict) and "value" in node and ("source" in node or "assumption" in node):
+        if (
+            isinstance(node, dict)
+            and "value" in node
+            and ("source" in node or "assumption" in node)
+        ):
             kind = "source" if "source" in node else "assumption"
-            rows.append({"key": prefix, "value": node["value"], "kind": kind,
-                         "source": node.get("source") or node.get("assumption")})
+            rows.append(
+                {
+                    "key": prefix,
+                    "value": node["value"],
+                    "kind": kind,
+                    "source": node.get("source") or node.get("assumption"),
+                }
+            )
         elif isinstance(node, dict):
             for k, v in node.items():
                 walk(v, f"{prefix}.{k}" if prefix else k)
@@ -530,27 +568,57 @@ def provenance(path: str | Path = "helsinki") -> list[dict]:
             for i, v in enumerate(node):
                 walk(v, f"{prefix}[{i}]")
         elif isinstance(node, int | float) and not isinstance(node, bool):
-            rows.append({"key": prefix, "value": node, "kind": "assumption", "source": "unlabelled"})
+            rows.append(
+                {"key": prefix, "value": node, "kind": "assumption", "source": "unlabelled"}
+            )
 
     walk(raw, "")
     data = datasets.districts()
     for i, d in enumerate(scenario.world.districts):
         if d.population is None and d.name in data.index:
-            rows.append({"key": f"world.districts[{i}].population", "value": int(data.loc[d.name, "population"]),
-                         "kind": "data", "source": data.loc[d.name, "population_source"]})
-        if d.jobs is None and d.name in data.index and data.loc[d.name, "jobs"] == data.loc[d.name, "jobs"]:
-            rows.append({"key": f"world.districts[{i}].jobs", "value": int(data.loc[d.name, "jobs"]),
-                         "kind": "data", "source": data.loc[d.name, "jobs_source"]})
+            rows.append(
+                {
+                    "key": f"world.districts[{i}].population",
+                    "value": int(data.loc[d.name, "population"]),
+                    "kind": "data",
+                    "source": data.loc[d.name, "population_source"],
+                }
+            )
+        if (
+            d.jobs is None
+            and d.name in data.index
+            and data.loc[d.name, "jobs"] == data.loc[d.name, "jobs"]
+        ):
+            rows.append(
+                {
+                    "key": f"world.districts[{i}].jobs",
+                    "value": int(data.loc[d.name, "jobs"]),
+                    "kind": "data",
+                    "source": data.loc[d.name, "jobs_source"],
+                }
+            )
     catalogue = datasets.services()
     for i, s in enumerate(scenario.services):
         if s.reduction_kg is None:
             value = catalogue.loc[s.id, "reduction_kgco2e_per_year"]
-            rows.append({"key": f"services[{i}].reduction_kg", "value": value, "kind": "data",
-                         "source": catalogue.loc[s.id, "reduction_source"]})
+            rows.append(
+                {
+                    "key": f"services[{i}].reduction_kg",
+                    "value": value,
+                    "kind": "data",
+                    "source": catalogue.loc[s.id, "reduction_source"],
+                }
+            )
     fp = datasets.footprint()
     for domain in datasets.DOMAINS:
-        rows.append({"key": f"footprint.{domain}", "value": float(fp.loc[domain, "kgco2e_per_capita"]),
-                     "kind": "data", "source": fp.loc[domain, "source"]})
+        rows.append(
+            {
+                "key": f"footprint.{domain}",
+                "value": float(fp.loc[domain, "kgco2e_per_capita"]),
+                "kind": "data",
+                "source": fp.loc[domain, "source"],
+            }
+        )
     _add_defaults(scenario, raw, rows)
     return rows
 
@@ -564,5 +632,11 @@ def _add_defaults(model: BaseModel, raw: Any, rows: list[dict], prefix: str = ""
         if isinstance(value, BaseModel):
             _add_defaults(value, raw.get(name, {}) if isinstance(raw, dict) else {}, rows, key)
         elif not present and isinstance(value, int | float) and not isinstance(value, bool):
-            rows.append({"key": key, "value": value, "kind": "default",
-                         "source": "assumption (hidsim default): " + (field.description or name)})
+            rows.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "kind": "default",
+                    "source": "assumption (hidsim default): " + (field.description or name),
+                }
+            )

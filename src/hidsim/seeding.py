@@ -81,8 +81,9 @@ def partner_employers(population, residents, propensity, n, rng) -> Seeds:
     """
     districts = np.unique(population.home[residents])
     local = np.flatnonzero(np.isin(population.company_district, districts))
-    staff_counts = np.bincount(population.employer[population.employer >= 0],
-                               minlength=len(population.company_district))
+    staff_counts = np.bincount(
+        population.employer[population.employer >= 0], minlength=len(population.company_district)
+    )
     order = local[np.lexsort((rng.random(len(local)), -staff_counts[local]))]
     enough = np.searchsorted(np.cumsum(staff_counts[order]), n) + 1
     partners = order[:enough]

@@ -73,18 +73,25 @@ def build_services(scenario: Scenario, population: Population) -> ServiceTable:
     cost_weight = np.array([pop.income_cost_weight.get(g, 0.0) for g in INCOME_GROUPS])
     rows = [catalogue.loc[s.id] for s in scenario.services]
     domain = np.array([datasets.DOMAINS.index(r["domain"]) for r in rows])
-    reduction_kg = np.array([
-        s.reduction_kg if s.reduction_kg is not None else float(r["reduction_kgco2e_per_year"])
-        for s, r in zip(scenario.services, rows, strict=True)
-    ])
+    reduction_kg = np.array(
+        [
+            s.reduction_kg if s.reduction_kg is not None else float(r["reduction_kgco2e_per_year"])
+            for s, r in zip(scenario.services, rows, strict=True)
+        ]
+    )
     reduction_kg = np.nan_to_num(reduction_kg)  # a missing effect size counts as none
     hours = np.array([s.time_saved_min_per_week / 60.0 for s in scenario.services])
     propensity = np.empty((len(rows), population.size), dtype=np.float32)
     for k, (service, row) in enumerate(zip(scenario.services, rows, strict=True)):
-        access = np.where(rail[population.home] | (not bool(row["needs_rail"])), 1.0, dyn.no_rail_factor)
+        access = np.where(
+            rail[population.home] | (not bool(row["needs_rail"])), 1.0, dyn.no_rail_factor
+        )
         affordability = np.exp(-cost_weight[population.income] * service.cost_eur_per_month)
         propensity[k] = (
-            service.appeal * population.attitude * access * affordability
+            service.appeal
+            * population.attitude
+            * access
+            * affordability
             * (1.0 + dyn.time_value * hours[k])
         )
     return ServiceTable(

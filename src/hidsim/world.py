@@ -91,18 +91,22 @@ def district_graph(scenario: Scenario) -> nx.Graph:
         if jobs is None:
             known = row is not None and row["jobs"] == row["jobs"]
             jobs = int(row["jobs"]) if known else round(world.jobs_per_resident * population)
-        rail = d.rail if d.rail is not None else bool(row is not None and row["rail"] in ("rail", "metro"))
+        rail = (
+            d.rail
+            if d.rail is not None
+            else bool(row is not None and row["rail"] in ("rail", "metro"))
+        )
         g.add_node(d.name, population=population, jobs=jobs, rail=rail, lat=d.lat, lon=d.lon)
     linked = {frozenset(link.between): link for link in world.links}
     names = list(g.nodes)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             link = linked.get(frozenset((a, b)))
             if link is not None and link.weight is not None:
                 weight = link.weight
             else:
                 km = max(0.5, distance_km(g.nodes[a], g.nodes[b]))
-                weight = km ** -world.distance_decay * (world.link_bonus if link else 1.0)
+                weight = km**-world.distance_decay * (world.link_bonus if link else 1.0)
             g.add_edge(a, b, weight=weight, link=link.mode if link else "")
     return g
 
@@ -165,7 +169,7 @@ def baseline_footprint(n: int, spread: float, rng: np.random.Generator) -> np.nd
     The lognormal has mean 1, so the population mean stays at the sourced value.
     """
     means = datasets.footprint().loc[list(datasets.DOMAINS), "kgco2e_per_capita"].to_numpy(float)
-    noise = rng.lognormal(-spread**2 / 2, spread, size=(n, len(means))) if spread > 0 else 1.0
+    noise = rng.lognormal(-(spread**2) / 2, spread, size=(n, len(means))) if spread > 0 else 1.0
     return (means * noise).astype(np.float32)
 
 
@@ -194,7 +198,7 @@ def social_ties(graph: nx.Graph, sizes: np.ndarray, scenario: Scenario, rng: np.
     cross = round(pop.ties_per_resident * (1 - pop.local_tie_share) / 2)
     if cross and len(sizes) > 1:
         weights = nx.to_numpy_array(graph, weight="weight") * sizes[None, :]
-        for d, size in enumerate(sizes):
+        for d in range(len(sizes)):
             if weights[d].sum() == 0:
                 continue
             a = np.repeat(np.arange(offsets[d], offsets[d + 1]), cross)

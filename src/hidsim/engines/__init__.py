@@ -9,9 +9,10 @@ and counts a world with :meth:`tally`.
 from __future__ import annotations
 
 from hidsim.engines.agents import AgentsEngine
+from hidsim.engines.vectorized import VectorizedEngine
 
 #: Engines by name; a new engine is one class registered here.
-ENGINES = {"agents": AgentsEngine}
+ENGINES = {"vectorized": VectorizedEngine, "agents": AgentsEngine}
 
 
 def register(name: str, engine: type) -> None:

@@ -1,19 +1,25 @@
-"""Formulas every engine applies in the same way, over one resident or many."""
+"""Formulas every engine applies in the same way, over one resident or many.
+
+The functions take a service index ``s`` and resident indices that may be
+scalars or equal-length arrays, so the agents engine asks about one resident
+and the vectorized engine about thousands of (service, resident) pairs at once.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from hidsim import rules
+from hidsim.state import ADOPTER, UNAWARE
 
 
-def adoption_hazard(model, state, s: int, residents, exposure):
+def adoption_hazard(model, state, s, residents, exposure):
     """Weekly adoption probability of aware residents who can use service ``s``.
 
     Args:
         model: the :class:`~hidsim.model.AdoptionModel` (parameters and arrays).
         state: the world's :class:`~hidsim.state.AdoptionState`.
-        s: service index.
+        s: service index (or an array, one per resident).
         residents: one resident index or an array of them.
         exposure: their exposure ``F`` (same shape as ``residents``).
 
@@ -22,19 +28,53 @@ def adoption_hazard(model, state, s: int, residents, exposure):
     """
     population, services = model.population, model.services
     if model.dynamics.rule == "threshold":
-        # Complex contagion needs at least one adopting tie, whatever the threshold.
-        reached = rules.threshold_hazard(exposure, population.threshold[residents])
-        return np.where(np.asarray(exposure) > 0, reached, 0.0)
+        return rules.threshold_hazard(exposure, population.threshold[residents])
     outreach = state.outreach[s, population.home[residents]]
     return rules.bass_hazard(
         services.propensity[s, residents], services.p[s], outreach, services.q[s], exposure
     )
 
 
-def awareness_chance(model, state, s: int, residents, exposure):
+def awareness_chance(model, state, s, residents, exposure):
     """Weekly probability that unaware residents hear of service ``s``."""
     dyn, home = model.dynamics, model.population.home[residents]
     employer_reach = np.where(state.partner_access[s, residents], dyn.employer_reach, 0.0)
     return rules.awareness_probability(
-        state.outreach[s, home], dyn.awareness_per_outreach, employer_reach, dyn.word_of_mouth, exposure
+        state.outreach[s, home],
+        dyn.awareness_per_outreach,
+        employer_reach,
+        dyn.word_of_mouth,
+        exposure,
     )
+
+
+def can_use(model, state, s, residents):
+    """Whether service ``s`` is offered to residents (home district or partner employer)."""
+    home = model.population.home[residents]
+    return state.available[s, home] | state.partner_access[s, residents]
+
+
+def transition_chance(model, state, s, residents, status, exposure):
+    """Weekly probability that (service, resident) pairs leave their status.
+
+    The same three cases a :class:`~hidsim.agents.Resident` goes through one
+    by one: the unaware may hear of the service, the aware may adopt it where it
+    is offered, and adopters stop with the discontinuation rate, or surely when
+    the service has been withdrawn.
+
+    Args:
+        model: the model.
+        state: the world.
+        s: service index per pair.
+        residents: resident index per pair.
+        status: current status per pair.
+        exposure: exposure ``F`` per pair.
+
+    Returns:
+        Array of probabilities, one per pair.
+    """
+    offered = can_use(model, state, s, residents)
+    hear = awareness_chance(model, state, s, residents, exposure)
+    adopt = np.where(offered, adoption_hazard(model, state, s, residents, exposure), 0.0)
+    stop = np.where(offered, model.weekly_discontinuation, 1.0)
+    return np.select([status == UNAWARE, status == ADOPTER], [hear, stop], default=adopt)
