@@ -46,7 +46,7 @@ def bass_hazard(propensity, p, outreach, q, exposure):
     Args:
         propensity: ``u``, the resident's propensity for the service (>= 0).
         p: innovation coefficient per step.
-        outreach: outreach intensity in the resident's district (1 = full campaign).
+        outreach: outreach intensity in the resident's district (1 = ordinary marketing).
         q: imitation coefficient per step.
         exposure: ``F``, weighted share of the resident's ties who use the service.
 

@@ -197,7 +197,7 @@ class Pilot(_Strict):
         start_week: first week of the pilot.
         duration_weeks: how long it runs.
         budget_eur: what it costs (spent evenly over the duration).
-        outreach: outreach intensity in its districts (1 = full campaign).
+        outreach: outreach intensity (1 = the marketing behind the average Bass p).
         seeding: strategy and size (residents) of the first users.
     """
 
@@ -207,7 +207,7 @@ class Pilot(_Strict):
     start_week: Count = 0
     duration_weeks: Annotated[int, BeforeValidator(_unwrap), Field(gt=0)] = 26
     budget_eur: NonNegative = 0.0
-    outreach: NonNegative = 0.5
+    outreach: NonNegative = 1.0
     seeding: Seeding = Seeding()
 
 
