@@ -60,7 +60,12 @@ def pilot_cost_eur(model: AdoptionModel) -> float:
 
 
 class Collector(mesa.DataCollector):
-    """Mesa's collector with whole tables added at once (one call per week, not per row)."""
+    """Mesa's collector, taking a week's rows of a table at once.
+
+    Rows arrive as NumPy columns and are kept as arrays until a DataFrame is
+    asked for: a list of Python objects per cell would cost more memory than
+    the residents themselves over a 10-year run.
+    """
 
     def add_table_rows(self, table_name: str, columns: dict) -> None:
         """Append equal-length columns to a table.
@@ -70,8 +75,17 @@ class Collector(mesa.DataCollector):
             columns: column name to a sequence of values.
         """
         table = self.tables[table_name]
-        for name, values in columns.items():
-            table[name].extend(np.asarray(values).tolist())
+        for name in table:
+            table[name].append(np.asarray(columns[name]))
+
+    def get_table_dataframe(self, table_name: str) -> pd.DataFrame:
+        """The table as a DataFrame, its chunks joined."""
+        if table_name not in self.tables:
+            raise Exception("No such table.")
+        table = self.tables[table_name]
+        return pd.DataFrame(
+            {name: np.concatenate(chunks) if chunks else [] for name, chunks in table.items()}
+        )
 
 
 TABLES = {

@@ -58,52 +58,52 @@ class _Clocks:
 
     def __init__(self, size: int, horizon: int):
         self.remaining = np.zeros(size)  # threshold E minus the hazard accumulated so far
-        self.rate = np.zeros(size)  # -log(1 - h) of the current week
+        # float32 is plenty for a weekly rate and halves the largest array but one.
+        self.rate = np.zeros(size, dtype=np.float32)  # -log(1 - h) of the current week
         self.since = np.zeros(size, dtype=np.int32)  # week from which `rate` applies
         self.due = np.full(size, NEVER, dtype=np.int32)  # week in which the pair moves
-        self.stage = np.zeros(size, dtype=np.int32)  # status changes so far
-        self.scratch = np.zeros(size, dtype=np.int64)  # for `distinct`
+        self.stage = np.zeros(size, dtype=np.uint16)  # status changes so far (wraps harmlessly)
+        self.scratch = np.zeros(size, dtype=np.int32)  # for `distinct`
         self.queue: dict[int, list[np.ndarray]] = defaultdict(list)  # week -> pairs due
         self.later: dict[int, list[np.ndarray]] = defaultdict(list)  # epoch -> pairs due then
         self.open_epoch = -1  # epochs up to this one are filed by week in `queue`
-        # Pairs due after the horizon share one bucket, re-filed only if the run goes that far.
+        # Pairs due after the horizon are not filed at all (most never move in the run);
+        # should the run go on that far, they are found again in `due`.
         self.lump = horizon // EPOCH + 1
 
     def enqueue(self, pairs: np.ndarray, due: np.ndarray) -> None:
         """File pairs under the week they are due (or the epoch, if that is not open yet)."""
-        epoch = np.minimum(due // EPOCH, self.lump)
+        epoch = due // EPOCH
         near = epoch <= self.open_epoch
-        _file(self.queue, pairs[near], due[near])
-        _file(self.later, pairs[~near], epoch[~near])
+        far = ~near & (epoch < self.lump)
+        _file(self.queue, pairs[near].astype(np.int32), due[near])
+        _file(self.later, pairs[far].astype(np.int32), epoch[far])
 
     def pop(self, week: int) -> np.ndarray:
         """Pairs due in ``week`` (stale entries, rescheduled since, dropped)."""
         while week // EPOCH > self.open_epoch:
             self.open_epoch += 1
-            batch = self.later.pop(self.open_epoch, [])
-            if not batch:
-                continue
-            pairs = distinct(np.concatenate(batch), self.scratch)
-            epoch = self.due[pairs] // EPOCH
             if self.open_epoch == self.lump:
-                self.lump += self.lump
-                self.enqueue(
-                    pairs[epoch >= self.open_epoch], self.due[pairs[epoch >= self.open_epoch]]
-                )
-            else:
-                pairs = pairs[epoch == self.open_epoch]
+                self.lump *= 2
+                pairs = np.flatnonzero((self.due // EPOCH >= self.open_epoch) & (self.due != NEVER))
+                self.enqueue(pairs, self.due[pairs])
+                continue
+            batch = self.later.pop(self.open_epoch, [])
+            if batch:
+                pairs = distinct(np.concatenate(batch), self.scratch)
+                pairs = pairs[self.due[pairs] // EPOCH == self.open_epoch]
                 _file(self.queue, pairs, self.due[pairs])
         batch = self.queue.pop(week, [])
         if not batch:
             return np.empty(0, dtype=np.int64)
         pairs = distinct(np.concatenate(batch), self.scratch)
-        return pairs[self.due[pairs] == week]
+        return pairs[self.due[pairs] == week].astype(np.int64)
 
 
 def distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     """The distinct values of an int array in O(n), without sorting.
 
-    ``scratch`` is a reusable int64 array longer than the largest value; each
+    ``scratch`` is a reusable int array longer than the largest value; each
     value keeps its last position, so the result is deterministic.
     """
     positions = np.arange(len(values))
@@ -145,7 +145,7 @@ class VectorizedEngine:
         self.n = population.size
         self.pairs = len(model.services) * self.n
         self.degree = np.maximum(population.degree, 1).astype(np.float64)
-        self.resident_scratch = np.zeros(self.n, dtype=np.int64)
+        self.resident_scratch = np.zeros(self.n, dtype=np.int32)
         self.clocks = {w.name: _Clocks(self.pairs, model.horizon) for w in model.worlds}
         self.known = {w.name: w.status.copy() for w in model.worlds}
         self.tallies: dict[str, Tally] = {}
@@ -160,7 +160,9 @@ class VectorizedEngine:
             )
             self.tallies[w.name] = tally(w, population, model.services, rebound)
             self.foot[w.name] = footprints(w.status, population.footprint, model.services, rebound)
-            self._new_stage(w, np.arange(self.pairs), model.week)
+            # One service at a time keeps the temporary arrays of the first schedule small.
+            for s in range(len(model.services)):
+                self._new_stage(w, np.arange(s * self.n, (s + 1) * self.n), model.week)
 
     # -- the weekly step -------------------------------------------------------------------------
     def step(self) -> None:
@@ -276,7 +278,7 @@ class VectorizedEngine:
         exposure = self.adopting_ties[w.name][pairs] / self.degree[i]
         h = transition_chance(self.model, w, s, i, status, exposure)
         with np.errstate(divide="ignore"):
-            rate = -np.log1p(-np.minimum(h, 1.0))
+            rate = (-np.log1p(-np.minimum(h, 1.0))).astype(np.float32)  # as stored
             weeks = np.ceil(clocks.remaining[pairs] / rate)
         weeks = np.where(rate > 0, np.maximum(weeks, 1.0), np.inf)
         due = np.where(weeks < NEVER - week, week + weeks - 1, NEVER).astype(np.int32)
