@@ -81,7 +81,7 @@ class Collector(mesa.DataCollector):
     def get_table_dataframe(self, table_name: str) -> pd.DataFrame:
         """The table as a DataFrame, its chunks joined."""
         if table_name not in self.tables:
-            raise Exception("No such table.")
+            raise KeyError(f"no table '{table_name}'{did_you_mean(table_name, self.tables)}")
         table = self.tables[table_name]
         return pd.DataFrame(
             {name: np.concatenate(chunks) if chunks else [] for name, chunks in table.items()}
