@@ -59,14 +59,8 @@ def footprints(
     Returns:
         kgCO2e/year, shape (n, domains).
     """
-    adopted = status == ADOPTER
-    out = base.astype(np.float64)
-    for dom in range(out.shape[1]):
-        mine = np.flatnonzero(services.domain == dom)
-        if len(mine):
-            cuts = adopted[mine].T * services.reduction[mine]
-            out[:, dom] = reduced_footprint(out[:, dom], cuts, rebound)
-    return out
+    adopted = (status == ADOPTER).T
+    return reduced_footprint(base, adopted, services.reduction, services.domain, rebound)
 
 
 def tally(

@@ -15,7 +15,7 @@ from hidsim.engines import ENGINES
 from hidsim.pilots import end_pilot, open_market, schedule, start_pilot
 from hidsim.scenario import Scenario, did_you_mean, load_scenario
 from hidsim.services import build_services
-from hidsim.state import AdoptionState
+from hidsim.state import AdoptionState, WorldStack
 from hidsim.world import INCOME_GROUPS, build_population
 
 WEEKS_PER_YEAR = 52
@@ -167,12 +167,13 @@ class AdoptionModel(mesa.Model):
             1 / WEEKS_PER_YEAR
         )
         self.space = Network(self.population.graph, random=self.random)
-        self.worlds = tuple(
-            AdoptionState(
-                name, len(self.services), len(self.population.districts), self.population.size
-            )
-            for name in ("scenario", "counterfactual")
+        self.stack = WorldStack(
+            ("scenario", "counterfactual"),
+            len(self.services),
+            len(self.population.districts),
+            self.population.size,
         )
+        self.worlds = self.stack.states
         for state in self.worlds:
             open_market(state, self.services)
         self.pilots = schedule(scenario)

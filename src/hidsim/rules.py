@@ -103,24 +103,35 @@ def awareness_probability(
     return 1.0 - miss
 
 
-def reduced_footprint(base, reductions, rebound):
-    """A domain footprint after the reductions of the services a resident uses.
+def reduced_footprint(base, adopted, reductions, domains, rebound):
+    """Footprints by domain after the reductions of the services residents use.
 
     Reductions in one domain combine multiplicatively, so two options never
     remove more than the whole domain; the rebound share gives part of each
-    saving back (money saved is spent elsewhere).
+    saving back (money saved is spent elsewhere). The product is taken as the
+    exponential of a sum of logs: one matrix product for any number of services.
 
     Args:
-        base: the resident's footprint in the domain (kgCO2e/year).
-        reductions: fractions of the domain footprint each used service removes,
-            shape ``(..., k)`` for ``k`` services (0 for a service not used).
+        base: baseline footprints (kgCO2e/year), shape (n, domains).
+        adopted: which services each resident uses, shape (n, S), 0/1.
+        reductions: share of its domain's footprint each service removes, shape (S,).
+        domains: the domain index of each service, shape (S,).
         rebound: share of each saving that is spent again (0..1).
 
     Returns:
-        ``base * prod(1 - r * (1 - rebound))``, never negative.
+        ``base * prod_s(1 - r_s * (1 - rebound))`` over the used services of each
+        domain, shape (n, domains), never negative.
+
+    Examples:
+        >>> reduced_footprint(np.array([[100.0, 50.0]]), np.array([[1, 1]]),
+        ...                   np.array([0.5, 0.5]), np.array([0, 0]), 0.0).round(6).tolist()
+        [[25.0, 50.0]]
     """
-    kept = np.prod(1.0 - np.clip(reductions, 0.0, 1.0) * (1.0 - rebound), axis=-1)
-    return np.maximum(0.0, base * kept)
+    cut = np.clip(reductions, 0.0, 1.0) * (1.0 - rebound)
+    # A cut of exactly 1 would give log(0); 1 - 1e-12 keeps the algebra finite.
+    log_kept = np.zeros((len(cut), np.shape(base)[-1]))
+    log_kept[np.arange(len(cut)), domains] = np.log1p(-np.minimum(cut, 1.0 - 1e-12))
+    return np.maximum(0.0, base * np.exp(np.asarray(adopted, dtype=np.float64) @ log_kept))
 
 
 def discrete_bass(p: float, q: float, steps: int, initial: float = 0.0) -> np.ndarray:

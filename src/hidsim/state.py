@@ -25,7 +25,7 @@ UNAWARE, AWARE, ADOPTER = (int(s) for s in Status)
 
 
 class AdoptionState:
-    """Statuses, availability and outreach of one world.
+    """Statuses, availability and outreach of one world (views into a :class:`WorldStack`).
 
     Attributes:
         name: ``"scenario"`` or ``"counterfactual"``.
@@ -35,17 +35,36 @@ class AdoptionState:
         partner_access: residents reached through a partner employer, shape (S, N).
     """
 
-    def __init__(self, name: str, n_services: int, n_districts: int, n_residents: int):
+    def __init__(self, name: str, stack: WorldStack, index: int):
         self.name = name
-        self.status = np.zeros((n_services, n_residents), dtype=np.int8)
-        self.available = np.zeros((n_services, n_districts), dtype=bool)
-        self.outreach = np.zeros((n_services, n_districts), dtype=np.float64)
-        self.partner_access = np.zeros((n_services, n_residents), dtype=bool)
+        self.index = index
+        self.status = stack.status[index]
+        self.available = stack.available[index]
+        self.outreach = stack.outreach[index]
+        self.partner_access = stack.partner_access[index]
 
     def adopters(self, service: int) -> np.ndarray:
         """Boolean array: who uses the service."""
         return self.status[service] == ADOPTER
 
-    def can_use(self, service: int, home: np.ndarray) -> np.ndarray:
-        """Boolean array: to whom the service is available (home district or partner employer)."""
-        return self.available[service, home] | self.partner_access[service]
+
+class WorldStack:
+    """The arrays of several worlds stacked on a leading axis.
+
+    The vectorized engine works on both worlds at once through the stack; every
+    :class:`AdoptionState` in :attr:`states` is a view of one layer.
+
+    Args:
+        names: world names, e.g. ``("scenario", "counterfactual")``.
+        n_services: number of services (S).
+        n_districts: number of districts (D).
+        n_residents: number of resident agents (N).
+    """
+
+    def __init__(self, names, n_services: int, n_districts: int, n_residents: int):
+        shape = (len(names), n_services)
+        self.status = np.zeros((*shape, n_residents), dtype=np.int8)
+        self.available = np.zeros((*shape, n_districts), dtype=bool)
+        self.outreach = np.zeros((*shape, n_districts), dtype=np.float64)
+        self.partner_access = np.zeros((*shape, n_residents), dtype=bool)
+        self.states = tuple(AdoptionState(name, self, k) for k, name in enumerate(names))

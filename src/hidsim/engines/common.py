@@ -13,7 +13,7 @@ from hidsim import rules
 from hidsim.state import ADOPTER, UNAWARE
 
 
-def adoption_hazard(model, state, s, residents, exposure):
+def adoption_hazard(model, state, s, residents, exposure, row=None):
     """Weekly adoption probability of aware residents who can use service ``s``.
 
     Args:
@@ -22,25 +22,29 @@ def adoption_hazard(model, state, s, residents, exposure):
         s: service index (or an array, one per resident).
         residents: one resident index or an array of them.
         exposure: their exposure ``F`` (same shape as ``residents``).
+        row: row of the state's arrays per pair; default ``s`` (the vectorized
+            engine passes a stacked state whose rows are (world, service)).
 
     Returns:
         The probability (scalar or array).
     """
     population, services = model.population, model.services
+    row = s if row is None else row
     if model.dynamics.rule == "threshold":
         return rules.threshold_hazard(exposure, population.threshold[residents])
-    outreach = state.outreach[s, population.home[residents]]
+    outreach = state.outreach[row, population.home[residents]]
     return rules.bass_hazard(
         services.propensity[s, residents], services.p[s], outreach, services.q[s], exposure
     )
 
 
-def awareness_chance(model, state, s, residents, exposure):
-    """Weekly probability that unaware residents hear of service ``s``."""
+def awareness_chance(model, state, s, residents, exposure, row=None):
+    """Weekly probability that unaware residents hear of service ``s`` (args as above)."""
+    row = s if row is None else row
     dyn, home = model.dynamics, model.population.home[residents]
-    employer_reach = np.where(state.partner_access[s, residents], dyn.employer_reach, 0.0)
+    employer_reach = np.where(state.partner_access[row, residents], dyn.employer_reach, 0.0)
     return rules.awareness_probability(
-        state.outreach[s, home],
+        state.outreach[row, home],
         dyn.awareness_per_outreach,
         employer_reach,
         dyn.word_of_mouth,
@@ -48,13 +52,14 @@ def awareness_chance(model, state, s, residents, exposure):
     )
 
 
-def can_use(model, state, s, residents):
+def can_use(model, state, s, residents, row=None):
     """Whether service ``s`` is offered to residents (home district or partner employer)."""
+    row = s if row is None else row
     home = model.population.home[residents]
-    return state.available[s, home] | state.partner_access[s, residents]
+    return state.available[row, home] | state.partner_access[row, residents]
 
 
-def transition_chance(model, state, s, residents, status, exposure):
+def transition_chance(model, state, s, residents, status, exposure, row=None):
     """Weekly probability that (service, resident) pairs leave their status.
 
     The same three cases a :class:`~hidsim.agents.Resident` goes through one
@@ -69,12 +74,13 @@ def transition_chance(model, state, s, residents, status, exposure):
         residents: resident index per pair.
         status: current status per pair.
         exposure: exposure ``F`` per pair.
+        row: row of the state's arrays per pair (default ``s``).
 
     Returns:
         Array of probabilities, one per pair.
     """
-    offered = can_use(model, state, s, residents)
-    hear = awareness_chance(model, state, s, residents, exposure)
-    adopt = np.where(offered, adoption_hazard(model, state, s, residents, exposure), 0.0)
+    offered = can_use(model, state, s, residents, row)
+    hear = awareness_chance(model, state, s, residents, exposure, row)
+    adopt = np.where(offered, adoption_hazard(model, state, s, residents, exposure, row), 0.0)
     stop = np.where(offered, model.weekly_discontinuation, 1.0)
     return np.select([status == UNAWARE, status == ADOPTER], [hear, stop], default=adopt)
