@@ -261,24 +261,49 @@ class AdoptionModel(mesa.Model):
         if self.week % self.collect_every == 0 or self.week >= self.horizon:
             self.add_rows()
 
+    def labels(self) -> dict[str, dict[str, np.ndarray]]:
+        """The columns of the tables that are the same every week (made once, shared)."""
+        if not hasattr(self, "_labels"):
+            names, services, k = self.population.districts, self.services.ids, self.scale
+            n_d, n_s, n_g = len(names), len(services), len(INCOME_GROUPS)
+            by_income = np.bincount(self.population.income, minlength=n_g) * k
+            self._labels = {
+                "districts": {
+                    "district": np.array(names, dtype=object),
+                    "residents": np.bincount(self.population.home, minlength=n_d) * k,
+                },
+                "services": {
+                    "district": np.array(names * n_s, dtype=object),
+                    "service": np.repeat(np.array(services, dtype=object), n_d),
+                },
+                "income": {
+                    "service": np.repeat(np.array(services, dtype=object), n_g),
+                    "income": np.array(INCOME_GROUPS * n_s, dtype=object),
+                    "residents": np.tile(by_income, n_s),
+                },
+            }
+        return self._labels
+
     def add_rows(self) -> None:
         """Append this week's per-district, per-service and per-income rows."""
-        sc, cf, k = self.tallies["scenario"], self.tallies["counterfactual"], self.scale
-        names, services = self.population.districts, self.services.ids
-        n_d, n_s, n_g = len(names), len(services), len(INCOME_GROUPS)
-        residents = np.bincount(self.population.home, minlength=n_d) * k
-        emissions = sc.emissions.sum(axis=0) * k / 1000.0
-        counterfactual = cf.emissions.sum(axis=0) * k / 1000.0
+        sc, cf, k, labels = (
+            self.tallies["scenario"],
+            self.tallies["counterfactual"],
+            self.scale,
+            self.labels(),
+        )
+        emissions = sc.emissions.sum(axis=0) * (k / 1000.0)
+        counterfactual = cf.emissions.sum(axis=0) * (k / 1000.0)
+        by_domain = sc.emissions * (k / 1000.0)
         self.datacollector.add_table_rows(
             "districts",
             {
-                "week": np.full(n_d, self.week),
-                "district": names,
-                "residents": residents,
+                "week": np.full(len(emissions), self.week),
+                **labels["districts"],
                 "emissions_tco2e": emissions,
                 "counterfactual_emissions_tco2e": counterfactual,
                 "avoided_tco2e": counterfactual - emissions,
-                **{col: sc.emissions[i] * k / 1000.0 for i, col in enumerate(DOMAIN_COLUMNS)},
+                **dict(zip(DOMAIN_COLUMNS, by_domain, strict=True)),
                 "hours_saved_per_week": sc.hours_saved * k,
                 "counterfactual_hours_saved_per_week": cf.hours_saved * k,
                 "pilot_cost_eur": self.district_cost.copy(),
@@ -287,22 +312,18 @@ class AdoptionModel(mesa.Model):
         self.datacollector.add_table_rows(
             "services",
             {
-                "week": np.full(n_s * n_d, self.week),
-                "district": np.tile(names, n_s),
-                "service": np.repeat(services, n_d),
+                "week": np.full(sc.adopters.size, self.week),
+                **labels["services"],
                 "adopters": sc.adopters.ravel() * k,
                 "aware": sc.aware.ravel() * k,
                 "counterfactual_adopters": cf.adopters.ravel() * k,
             },
         )
-        by_income = np.bincount(self.population.income, minlength=n_g) * k
         self.datacollector.add_table_rows(
             "income",
             {
-                "week": np.full(n_s * n_g, self.week),
-                "service": np.repeat(services, n_g),
-                "income": np.tile(INCOME_GROUPS, n_s),
-                "residents": np.tile(by_income, n_s),
+                "week": np.full(sc.adopters_by_income.size, self.week),
+                **labels["income"],
                 "adopters": sc.adopters_by_income.ravel() * k,
                 "counterfactual_adopters": cf.adopters_by_income.ravel() * k,
             },
