@@ -82,8 +82,10 @@ class VectorizedEngine:
         )
         # Ties are unweighted, so exposure = adopting ties / ties, counted exactly in integers.
         adopted = (stack.status == ADOPTER).reshape(layers * self.n_services, self.n)
-        self.adopting_ties = np.rint(population.ties @ adopted.T.astype(np.float64)).T
-        self.adopting_ties = self.adopting_ties.astype(np.int32).ravel()
+        self.adopting_ties = np.zeros(adopted.size, dtype=np.int32)
+        if adopted.any():
+            counts = population.ties @ adopted.T.astype(np.float64)
+            self.adopting_ties[:] = np.rint(counts).T.astype(np.int32).ravel()
         # One service row at a time keeps the temporary arrays of the first schedule small.
         for row in range(layers * self.n_services):
             self._restart(np.arange(row * self.n, (row + 1) * self.n), model.week)
