@@ -5,7 +5,7 @@ import pytest
 
 from hidsim import AdoptionModel
 from hidsim.accounting import tally
-from hidsim.scenario import load_scenario
+from hidsim.analysis.engines import comparison_scenario, engine_curves, paired_z
 
 SEEDS = range(30)
 WEEKS = 60
@@ -14,51 +14,17 @@ CHECK_WEEKS = [10, 20, 30, 40, 50, 60]
 
 @pytest.fixture(scope="module")
 def small_scenario():
-    """Helsinki's districts at 300 residents per agent, one market service and two pilots."""
-    base = load_scenario("helsinki", **{"world.scale": 300})
-    keep = ("green_electricity", "remote_work_hub", "parcel_lockers")
-    services = [s for s in base.services if s.id in keep]
-    pilots = [
-        p.model_copy(update={"seeding": p.seeding.model_copy(update={"size": 3000})})
-        for p in base.pilots
-        if p.service in keep
-    ]
-    return base.model_copy(update={"services": services, "pilots": pilots})
-
-
-def curves(scenario, engine):
-    """Per seed: adopters, per-capita emissions and hours saved at the checked weeks."""
-    out = []
-    for seed in SEEDS:
-        model = AdoptionModel(scenario, engine=engine, rng=seed, weeks=WEEKS)
-        model.run()
-        m = model.results()["model"].set_index("week").loc[CHECK_WEEKS]
-        out.append(
-            m[
-                [
-                    "adopters",
-                    "emissions_per_capita_t",
-                    "hours_saved_per_resident_per_year",
-                    "avoided_tco2e_per_year",
-                ]
-            ].to_numpy()
-        )
-        model.release()
-    return np.stack(out)  # (seeds, weeks, metrics)
+    return comparison_scenario(scale=300)
 
 
 def test_engines_agree_within_confidence_intervals(small_scenario):
-    agents = curves(small_scenario, "agents")
-    fast = curves(small_scenario, "vectorized")
-    # Both engines build the same world and seed the same pilots for a seed, so the
-    # per-seed differences isolate the dynamics (a paired test): it tells a 30% change
-    # in q and awareness apart at z = 3-7 (measured), where unpaired CIs could not.
-    diff = agents - fast
-    mean = diff.mean(axis=0)
-    se = diff.std(axis=0, ddof=1) / np.sqrt(len(SEEDS))
-    # 24 comparisons (6 weeks x 4 metrics): a Bonferroni z of 3.1 keeps the family-wise
-    # false-alarm rate near 5%, so a failure means the engines really differ.
-    z = np.where(se > 0, np.abs(mean) / np.where(se > 0, se, 1.0), np.where(mean == 0, 0.0, np.inf))
+    agents = engine_curves(small_scenario, "agents", SEEDS, WEEKS, CHECK_WEEKS)
+    fast = engine_curves(small_scenario, "vectorized", SEEDS, WEEKS, CHECK_WEEKS)
+    # Both engines build the same world and seed the same pilots for a seed, so a paired
+    # test isolates the dynamics: it tells a 30% change in q and awareness apart at
+    # z = 3-7 (measured), where unpaired CIs could not. 24 comparisons (6 weeks x 4
+    # metrics): a Bonferroni z of 3.1 keeps the family-wise false-alarm rate near 5%.
+    z = paired_z(agents, fast)
     assert (z < 3.1).all(), f"engines differ: z =\n{z}"
     # And the curves really move, so the agreement is not that of two flat lines.
     assert fast[:, -1, 0].mean() > 1.5 * fast[:, 0, 0].mean() > 0
