@@ -15,12 +15,20 @@ once with its key path and a did-you-mean for misspelled names.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from hidsim import datasets
 
@@ -36,14 +44,18 @@ def _unwrap(value: Any) -> Any:
             raise ValueError(
                 f"a sourced value takes only value/source/assumption, not {sorted(extra)}"
             )
-        return value["value"]
+        value = value["value"]
+    if isinstance(value, bool):
+        # pydantic would read true as 1.0; a boolean where a number goes is a mistake.
+        raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
     return value
 
 
-Number = Annotated[float, BeforeValidator(_unwrap)]
+_finite = Field(allow_inf_nan=False)
+Number = Annotated[float, BeforeValidator(_unwrap), _finite]
 Share = Annotated[float, BeforeValidator(_unwrap), Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, BeforeValidator(_unwrap), Field(gt=0.0)]
-NonNegative = Annotated[float, BeforeValidator(_unwrap), Field(ge=0.0)]
+Positive = Annotated[float, BeforeValidator(_unwrap), Field(gt=0.0), _finite]
+NonNegative = Annotated[float, BeforeValidator(_unwrap), Field(ge=0.0), _finite]
 Count = Annotated[int, BeforeValidator(_unwrap), Field(ge=0)]
 
 
@@ -152,6 +164,13 @@ class Population(_Strict):
     footprint_spread: NonNegative = 0.3
     threshold_mean: NonNegative = 0.25
     threshold_sd: NonNegative = 0.1
+
+    @field_validator("income_shares")
+    @classmethod
+    def _some_income(cls, shares: dict) -> dict:
+        if sum(shares.values()) <= 0:
+            raise ValueError("income shares must add up to more than 0 (they are normalised)")
+        return shares
 
 
 class Service(_Strict):
@@ -344,6 +363,12 @@ def pydantic_problems(err: ValidationError, schema: type[BaseModel]) -> list[Pro
             owner = _model_at(schema, loc)
             hint = did_you_mean(loc[-1], owner.model_fields) if owner else ""
             msg = f"unknown key '{loc[-1]}'{hint}"
+        elif loc and loc[-1] == "[key]":
+            # A key of a fixed-keys table (income groups): name it, offer the right one.
+            loc = loc[:-1]
+            allowed = re.findall(r"'([^']+)'", str(e.get("ctx", {}).get("expected", "")))
+            msg = f"unknown key '{loc[-1]}'" + did_you_mean(loc[-1], allowed)
+            msg += f" (expected one of {', '.join(allowed)})" if allowed else ""
         elif e["type"] == "missing":
             msg = "required key is missing"
         else:
@@ -353,13 +378,14 @@ def pydantic_problems(err: ValidationError, schema: type[BaseModel]) -> list[Pro
 
 
 def _names_problems(raw: dict) -> list[Problem]:
-    """Cross-reference checks pydantic cannot do: names and weeks."""
-    problems: list[Problem] = []
+    """Cross-reference checks pydantic cannot do: names, duplicates and weeks."""
     world = raw.get("world") if isinstance(raw.get("world"), dict) else {}
     known = set(datasets.districts().index)
-    districts = [d.get("name") for d in world.get("districts", []) if isinstance(d, dict)]
-    for i, d in enumerate(world.get("districts", [])):
-        if isinstance(d, dict) and d.get("name") not in known and d.get("population") is None:
+    entries = _tables(world.get("districts"))
+    districts = [d.get("name") for _, d in entries]
+    problems = _duplicates(districts, "world.districts[{}].name", "district")
+    for i, d in entries:
+        if d.get("name") not in known and d.get("population") is None:
             problems.append(
                 Problem(
                     f"world.districts[{i}].name",
@@ -367,29 +393,18 @@ def _names_problems(raw: dict) -> list[Problem]:
                     + did_you_mean(d.get("name"), known),
                 )
             )
-    for i, link in enumerate(world.get("links", [])):
-        for j, name in enumerate(link.get("between", []) if isinstance(link, dict) else []):
-            if name not in districts:
-                problems.append(
-                    Problem(
-                        f"world.links[{i}].between[{j}]",
-                        f"unknown district '{name}'" + did_you_mean(name, districts),
-                    )
-                )
+    for i, link in _tables(world.get("links")):
+        for j, name in _items(link.get("between")):
+            problems += _unknown_district(name, districts, known, f"world.links[{i}].between[{j}]")
     catalogue = set(datasets.services().index)
-    services = [s.get("id") for s in raw.get("services", []) if isinstance(s, dict)]
+    services = [s.get("id") for _, s in _tables(raw.get("services"))]
+    problems += _duplicates(services, "services[{}].id", "service")
     for i, sid in enumerate(services):
         if sid not in catalogue:
-            problems.append(
-                Problem(
-                    f"services[{i}].id", f"unknown service '{sid}'" + did_you_mean(sid, catalogue)
-                )
-            )
-    horizon = raw.get("horizon_weeks", 520)
-    horizon = _unwrap(horizon)
-    for i, pilot in enumerate(raw.get("pilots", [])):
-        if not isinstance(pilot, dict):
-            continue
+            hint = did_you_mean(sid, catalogue)
+            problems.append(Problem(f"services[{i}].id", f"unknown service '{sid}'{hint}"))
+    horizon = _number(raw.get("horizon_weeks", 520))
+    for i, pilot in _tables(raw.get("pilots")):
         sid = pilot.get("service")
         if sid is not None and sid not in services:
             problems.append(
@@ -399,29 +414,64 @@ def _names_problems(raw: dict) -> list[Problem]:
                     + did_you_mean(sid, services),
                 )
             )
-        for j, name in enumerate(pilot.get("districts", []) or []):
-            if name not in districts:
-                problems.append(
-                    Problem(
-                        f"pilots[{i}].districts[{j}]",
-                        f"unknown district '{name}'" + did_you_mean(name, districts),
-                    )
-                )
-        start, duration = (
-            _unwrap(pilot.get("start_week", 0)),
-            _unwrap(pilot.get("duration_weeks", 26)),
-        )
-        if (
-            all(isinstance(v, int) for v in (start, duration, horizon))
-            and start + duration > horizon
-        ):
+        for j, name in _items(pilot.get("districts")):
+            problems += _unknown_district(name, districts, known, f"pilots[{i}].districts[{j}]")
+        start = _number(pilot.get("start_week", 0))
+        duration = _number(pilot.get("duration_weeks", 26))
+        if None not in (start, duration, horizon) and start + duration > horizon:
             problems.append(
                 Problem(
                     f"pilots[{i}].duration_weeks",
-                    f"pilot runs to week {start + duration}, beyond the horizon of {horizon} weeks",
+                    f"pilot runs to week {start + duration:g}, beyond the horizon of "
+                    f"{horizon:g} weeks",
                 )
             )
     return problems
+
+
+def _tables(value: Any) -> list[tuple[int, dict]]:
+    """The (index, table) items of a list of tables; anything else has been reported by pydantic."""
+    return (
+        [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def _items(value: Any) -> list[tuple[int, Any]]:
+    """The (index, item) pairs of a list, or none if it is not one (pydantic reports that)."""
+    return list(enumerate(value)) if isinstance(value, list | tuple) else []
+
+
+def _number(value: Any) -> float | None:
+    """A number for the week checks, or None when the value is not one (reported elsewhere)."""
+    try:
+        value = _unwrap(value)
+    except ValueError:
+        return None
+    return value if isinstance(value, int | float) else None
+
+
+def _duplicates(names: list, path: str, what: str) -> list[Problem]:
+    """Problems for names listed twice (the later entries)."""
+    first: dict = {}
+    problems = []
+    for i, name in enumerate(names):
+        if name in first:
+            message = f"{what} '{name}' is listed twice (first at index {first[name]})"
+            problems.append(Problem(path.format(i), message))
+        first.setdefault(name, i)
+    return problems
+
+
+def _unknown_district(name: Any, districts: list, known: set, path: str) -> list[Problem]:
+    """A problem when a pilot or link names a district the world does not have."""
+    if name in districts:
+        return []
+    if name in known:
+        # A real district missing from world.districts: hinting at a misspelled entry would mislead.
+        return [Problem(path, f"district '{name}' is not in this scenario's world.districts")]
+    return [Problem(path, f"unknown district '{name}'" + did_you_mean(name, districts))]
 
 
 def parse_scenario(raw: dict, source: str = "<scenario>") -> Scenario:

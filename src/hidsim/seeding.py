@@ -79,6 +79,8 @@ def partner_employers(population, residents, propensity, n, rng) -> Seeds:
     the seeds are the staff most inclined to the service, and every employee
     of a partner gets access and hears of it through work.
     """
+    if n <= 0:
+        return Seeds(adopters=_EMPTY)
     districts = np.unique(population.home[residents])
     local = np.flatnonzero(np.isin(population.company_district, districts))
     staff_counts = np.bincount(

@@ -231,6 +231,8 @@ def assign_employers(graph, sizes, home, scenario: Scenario, rng: np.random.Gene
     pull = nx.to_numpy_array(graph, weight="weight")
     np.fill_diagonal(pull, scenario.world.link_bonus)  # own district: linked, at 1 km
     pull = pull * jobs[None, :]
+    # Each company's size is drawn once (heavy-tailed), whoever commutes to it.
+    size_weight = rng.pareto(1.5, first[-1]) + 1.0
     employer = np.full(len(home), -1, dtype=np.int32)
     employed = np.flatnonzero(rng.random(len(home)) < pop.employment_rate)
     for d in range(len(names)):
@@ -240,8 +242,8 @@ def assign_employers(graph, sizes, home, scenario: Scenario, rng: np.random.Gene
         work = rng.choice(len(names), size=len(who), p=pull[d] / pull[d].sum())
         for w in np.unique(work):
             staff = who[work == w]
-            size_weight = rng.pareto(1.5, companies[w]) + 1.0
-            pick = rng.choice(companies[w], size=len(staff), p=size_weight / size_weight.sum())
+            weights = size_weight[first[w] : first[w + 1]]
+            pick = rng.choice(companies[w], size=len(staff), p=weights / weights.sum())
             employer[staff] = first[w] + pick
     return employer, company_district
 
@@ -277,7 +279,10 @@ def symmetric_matrix(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matri
 
 def row_normalised(ties: sp.csr_matrix) -> sp.csr_matrix:
     """Each row divided by its sum, so ``influence @ adopted`` is the adopting share of ties."""
-    degree = np.asarray(ties.sum(axis=1)).ravel()
-    scale = np.divide(1.0, degree, out=np.zeros_like(degree, dtype=np.float64), where=degree > 0)
-    out = sp.diags(scale) @ ties
-    return sp.csr_matrix(out, dtype=np.float64)
+    degree = np.diff(ties.indptr)
+    totals = np.add.reduceat(ties.data, ties.indptr[:-1][degree > 0]) if ties.nnz else []
+    row_sum = np.zeros(ties.shape[0])
+    row_sum[degree > 0] = totals
+    # Same sparsity as the ties; only the values change (no matrix product needed).
+    data = ties.data / np.repeat(np.where(row_sum > 0, row_sum, 1.0), degree)
+    return sp.csr_matrix((data, ties.indices.copy(), ties.indptr.copy()), shape=ties.shape)

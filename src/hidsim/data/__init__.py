@@ -1,0 +1,1 @@
+"""Sourced data shipped with hidsim (CSV files; see hidsim.datasets)."""

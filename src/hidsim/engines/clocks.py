@@ -85,7 +85,12 @@ class Clocks:
             hazard: weekly probability of moving, per pair.
             week: the week from which the hazard applies.
         """
-        self.remaining[pairs] -= self.rate[pairs] * (week - self.since[pairs])
+        elapsed = week - self.since[pairs]
+        # Only weeks that passed count; a surely-moving pair (rate inf) rescheduled in the
+        # week it got that rate has spent nothing (inf * 0 would be NaN).
+        spent = np.zeros(len(pairs))
+        np.multiply(self.rate[pairs], elapsed, out=spent, where=elapsed > 0)
+        self.remaining[pairs] -= spent
         with np.errstate(divide="ignore"):
             rate = (-np.log1p(-np.minimum(hazard, 1.0))).astype(np.float32)  # as stored
             weeks = np.ceil(self.remaining[pairs] / rate)
