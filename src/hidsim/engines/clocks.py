@@ -63,22 +63,22 @@ class Clocks:
         # should the run go on that far, they are found again in `due`.
         self.lump = horizon // EPOCH + 1
 
-    def restart(self, pairs: np.ndarray, key: int, pattern: np.ndarray, week: int) -> None:
-        """Start a new status: a fresh threshold ``E`` from ``week`` on (rate set separately).
+    def restart(self, pairs, key: int, pattern, hazard, week: int) -> None:
+        """Start a new status: a fresh threshold ``E`` and a hazard from ``week`` on.
 
         Args:
             pairs: the pairs.
             key: the run's key.
             pattern: what identifies a pair across worlds (so they share ``E``).
+            hazard: weekly probability of moving, per pair.
             week: the first week of the new status.
         """
         self.stage[pairs] += 1
-        self.remaining[pairs] = -np.log(hashed_uniform(key, pattern, self.stage[pairs]))
-        self.rate[pairs] = 0.0
-        self.since[pairs] = week
+        remaining = -np.log(hashed_uniform(key, pattern, self.stage[pairs]))
+        self._schedule(pairs, remaining, hazard, week)
 
-    def set_rates(self, pairs: np.ndarray, hazard: np.ndarray, week: int) -> None:
-        """Give pairs a new weekly hazard from ``week`` on and queue them for when they are due.
+    def set_rates(self, pairs, hazard, week: int) -> None:
+        """Give pairs a new weekly hazard from ``week`` on (their threshold stays).
 
         Args:
             pairs: the pairs.
@@ -90,16 +90,23 @@ class Clocks:
         # week it got that rate has spent nothing (inf * 0 would be NaN).
         spent = np.zeros(len(pairs))
         np.multiply(self.rate[pairs], elapsed, out=spent, where=elapsed > 0)
-        self.remaining[pairs] -= spent
+        self._schedule(pairs, self.remaining[pairs] - spent, hazard, week)
+
+    def _schedule(self, pairs, remaining, hazard, week: int) -> None:
+        """Store the clock state of pairs and queue them for the week they are due."""
         with np.errstate(divide="ignore"):
             rate = (-np.log1p(-np.minimum(hazard, 1.0))).astype(np.float32)  # as stored
-            weeks = np.ceil(self.remaining[pairs] / rate)
-        weeks = np.where(rate > 0, np.maximum(weeks, 1.0), np.inf)
-        due = np.where(weeks < NEVER - week, week + weeks - 1, NEVER).astype(np.int32)
+            weeks = np.ceil(remaining / rate)
+        # The pair moves in the first week whose accumulated hazard reaches E (at least 1).
+        weeks[rate <= 0] = np.inf
+        np.maximum(weeks, 1.0, out=weeks)
+        due = np.full(len(pairs), NEVER, dtype=np.int32)
+        soon = weeks < NEVER - week
+        due[soon] = week - 1 + weeks[soon]
+        self.remaining[pairs] = remaining
         self.rate[pairs] = rate
         self.since[pairs] = week
         self.due[pairs] = due
-        soon = due != NEVER
         self.enqueue(pairs[soon], due[soon])
 
     def enqueue(self, pairs: np.ndarray, due: np.ndarray) -> None:

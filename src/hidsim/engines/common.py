@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from hidsim import rules
-from hidsim.state import ADOPTER, UNAWARE
+from hidsim.state import ADOPTER, AWARE, UNAWARE
 
 
 def adoption_hazard(model, state, s, residents, exposure, row=None):
@@ -79,8 +79,31 @@ def transition_chance(model, state, s, residents, status, exposure, row=None):
     Returns:
         Array of probabilities, one per pair.
     """
+    # Each pair needs one of the three formulas: compute each on its own pairs only.
+    status = np.asarray(status)
+    row = s if row is None else row
+    s, residents, exposure, row = np.broadcast_arrays(s, residents, exposure, row)
+    chance = np.empty(status.shape)
+    for case in (UNAWARE, AWARE, ADOPTER):
+        pick = status == case
+        if not pick.any():
+            continue
+        args = (s[pick], residents[pick], exposure[pick], row[pick])
+        chance[pick] = _CASES[case](model, state, *args)
+    return chance
+
+
+def _hear(model, state, s, residents, exposure, row):
+    return awareness_chance(model, state, s, residents, exposure, row)
+
+
+def _adopt(model, state, s, residents, exposure, row):
     offered = can_use(model, state, s, residents, row)
-    hear = awareness_chance(model, state, s, residents, exposure, row)
-    adopt = np.where(offered, adoption_hazard(model, state, s, residents, exposure, row), 0.0)
-    stop = np.where(offered, model.weekly_discontinuation, 1.0)
-    return np.select([status == UNAWARE, status == ADOPTER], [hear, stop], default=adopt)
+    return np.where(offered, adoption_hazard(model, state, s, residents, exposure, row), 0.0)
+
+
+def _stop(model, state, s, residents, exposure, row):
+    return np.where(can_use(model, state, s, residents, row), model.weekly_discontinuation, 1.0)
+
+
+_CASES = {UNAWARE: _hear, AWARE: _adopt, ADOPTER: _stop}

@@ -172,19 +172,20 @@ class VectorizedEngine:
     def _restart(self, pairs: np.ndarray, week: int) -> None:
         """A new status for pairs: a fresh threshold (shared by the worlds) and hazard."""
         pattern = pairs % (self.n_services * self.n)  # (service, resident), world left out
-        self.clocks.restart(pairs, self.key, pattern, week)
-        self._reschedule(pairs, week)
+        self.clocks.restart(pairs, self.key, pattern, self._hazard(pairs), week)
 
     def _reschedule(self, pairs: np.ndarray, week: int) -> None:
         """Recompute the weekly hazard of pairs from ``week`` on."""
-        if len(pairs) == 0:
-            return
+        if len(pairs):
+            self.clocks.set_rates(pairs, self._hazard(pairs), week)
+
+    def _hazard(self, pairs: np.ndarray) -> np.ndarray:
+        """This week's probability that each pair leaves its status."""
         row, i = np.divmod(pairs, self.n)
         exposure = self.adopting_ties[pairs] / self.degree[i]
-        hazard = transition_chance(
+        return transition_chance(
             self.model, self.rows, row % self.n_services, i, self.status[pairs], exposure, row=row
         )
-        self.clocks.set_rates(pairs, hazard, week)
 
 
 def _add(table: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
