@@ -19,7 +19,7 @@ from hidsim.world import district_graph
 
 BUILTINS = ["helsinki", "toy", "suburbs", "helsinki_city"]
 # Scenarios written with every number labelled (helsinki.toml still has a few plain numbers).
-FULLY_LABELLED = ["toy", "suburbs", "helsinki_city"]
+FULLY_LABELLED = ["helsinki", "toy", "suburbs", "helsinki_city"]
 
 
 def problems_of(raw: dict) -> list:

@@ -1,0 +1,126 @@
+"""Provenance: every number of a scenario with its source, or the word assumption."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from hidsim import datasets
+from hidsim.scenario.loading import parse_scenario, read_toml, resolve_scenario_path
+
+
+def provenance(path: str | Path = "helsinki") -> list[dict]:
+    """Every number of a scenario file with its source or ``assumption``.
+
+    Numbers written with ``source`` keep it; numbers with ``assumption`` or no
+    label at all are assumptions. Defaults that the file does not set are
+    listed too, as assumptions of hidsim. District data come from the package.
+
+    Args:
+        path: a scenario file or built-in name.
+
+    Returns:
+        Rows ``{"key", "value", "kind", "source"}`` where kind is ``source``,
+        ``data``, ``assumption`` or ``default``.
+    """
+    file = resolve_scenario_path(path)
+    raw = read_toml(file)
+    scenario = parse_scenario(raw, str(file))
+    rows: list[dict] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if (
+            isinstance(node, dict)
+            and "value" in node
+            and ("source" in node or "assumption" in node)
+        ):
+            kind = "source" if "source" in node else "assumption"
+            rows.append(
+                {
+                    "key": prefix,
+                    "value": node["value"],
+                    "kind": kind,
+                    "source": node.get("source") or node.get("assumption"),
+                }
+            )
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{prefix}.{k}" if prefix else k)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{prefix}[{i}]")
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            rows.append(
+                {"key": prefix, "value": node, "kind": "assumption", "source": "unlabelled"}
+            )
+
+    walk(raw, "")
+    data = datasets.districts()
+    for i, d in enumerate(scenario.world.districts):
+        if d.population is None and d.name in data.index:
+            rows.append(
+                {
+                    "key": f"world.districts[{i}].population",
+                    "value": int(data.loc[d.name, "population"]),
+                    "kind": "data",
+                    "source": data.loc[d.name, "population_source"],
+                }
+            )
+        if (
+            d.jobs is None
+            and d.name in data.index
+            and data.loc[d.name, "jobs"] == data.loc[d.name, "jobs"]
+        ):
+            rows.append(
+                {
+                    "key": f"world.districts[{i}].jobs",
+                    "value": int(data.loc[d.name, "jobs"]),
+                    "kind": "data",
+                    "source": data.loc[d.name, "jobs_source"],
+                }
+            )
+    catalogue = datasets.services()
+    for i, s in enumerate(scenario.services):
+        if s.reduction_kg is None:
+            value = catalogue.loc[s.id, "reduction_kgco2e_per_year"]
+            rows.append(
+                {
+                    "key": f"services[{i}].reduction_kg",
+                    "value": value,
+                    "kind": "data",
+                    "source": catalogue.loc[s.id, "reduction_source"],
+                }
+            )
+    fp = datasets.footprint()
+    for domain in datasets.DOMAINS:
+        rows.append(
+            {
+                "key": f"footprint.{domain}",
+                "value": float(fp.loc[domain, "kgco2e_per_capita"]),
+                "kind": "data",
+                "source": fp.loc[domain, "source"],
+            }
+        )
+    _add_defaults(scenario, raw, rows)
+    return rows
+
+
+def _add_defaults(model: BaseModel, raw: Any, rows: list[dict], prefix: str = "") -> None:
+    """List numeric defaults the file left out: they are hidsim's assumptions."""
+    for name, field in type(model).model_fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        value = getattr(model, name)
+        present = isinstance(raw, dict) and name in raw
+        if isinstance(value, BaseModel):
+            _add_defaults(value, raw.get(name, {}) if isinstance(raw, dict) else {}, rows, key)
+        elif not present and isinstance(value, int | float) and not isinstance(value, bool):
+            rows.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "kind": "default",
+                    "source": "assumption (hidsim default): " + (field.description or name),
+                }
+            )

@@ -1,0 +1,270 @@
+"""The scenario schema: pydantic models of a world, its population, services, pilots and dynamics.
+
+Every number may be written plainly or with its provenance::
+
+    ties_per_resident = { value = 10, assumption = "influence ties; no source" }
+    p = { value = 0.03, source = "Sultan, Farley & Lehmann 1990" }
+
+Unknown keys are refused (``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+
+def unwrap_value(value: Any) -> Any:
+    """Read a number written plainly or as a sourced table.
+
+    Accept ``{value = x, source|assumption = "..."}`` wherever a number goes.
+    """
+    if isinstance(value, dict) and "value" in value:
+        extra = set(value) - {"value", "source", "assumption", "note"}
+        if extra:
+            raise ValueError(
+                f"a sourced value takes only value/source/assumption, not {sorted(extra)}"
+            )
+        value = value["value"]
+    if isinstance(value, bool):
+        # pydantic would read true as 1.0; a boolean where a number goes is a mistake.
+        raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
+    return value
+
+
+_finite = Field(allow_inf_nan=False)
+Number = Annotated[float, BeforeValidator(unwrap_value), _finite]
+Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, BeforeValidator(unwrap_value), Field(gt=0.0), _finite]
+NonNegative = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0), _finite]
+Count = Annotated[int, BeforeValidator(unwrap_value), Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class District(_Strict):
+    """A district of the world; population and jobs default to the shipped data.
+
+    Attributes:
+        name: district name as in the data (or a new name with population given).
+        population: residents; default from ``hidsim.datasets.districts()``.
+        jobs: jobs located in the district; default from the data, else
+            ``world.jobs_per_resident`` times the population.
+        rail: rail or metro station in the district; default from the data.
+        lat: latitude of the centroid (for distances and the map).
+        lon: longitude of the centroid.
+    """
+
+    name: str
+    population: Count | None = None
+    jobs: Count | None = None
+    rail: bool | None = None
+    lat: Number
+    lon: Number
+
+
+class Link(_Strict):
+    """A direct transport link between two districts (raises the tie weight).
+
+    Attributes:
+        between: the two district names.
+        mode: what links them, for the reader (``"bus 560"``).
+        weight: explicit tie weight; default is the distance decay times the link bonus.
+    """
+
+    between: tuple[str, str]
+    mode: str = ""
+    weight: NonNegative | None = None
+
+
+class World(_Strict):
+    """The district network.
+
+    Attributes:
+        scale: residents represented by one agent (1 = every resident).
+        districts: the districts.
+        links: direct transport links.
+        distance_decay: exponent of the tie probability's decay with distance.
+        link_bonus: factor on the tie weight of two directly linked districts.
+        jobs_per_resident: jobs per resident where the data has no jobs figure.
+    """
+
+    scale: Annotated[int, BeforeValidator(unwrap_value), Field(ge=1)] = 1
+    districts: list[District] = Field(min_length=1)
+    links: list[Link] = []
+    distance_decay: NonNegative = 1.6
+    link_bonus: NonNegative = 2.0
+    jobs_per_resident: NonNegative = 0.4
+
+
+class Attitude(_Strict):
+    """Attitude towards low-carbon choices: ``2 * Beta(a, b)``, mean 1 when a = b."""
+
+    a: Positive = 2.0
+    b: Positive = 2.0
+
+
+class Population(_Strict):
+    """How residents are made and tied together.
+
+    Attributes:
+        ties_per_resident: mean number of social ties that influence choices.
+        local_tie_share: share of ties inside the own district.
+        clustering: share of local ties kept on a ring lattice (friends of
+            friends); the rest are rewired at random inside the district.
+        coworker_ties: ties to co-workers per employed resident.
+        employment_rate: share of residents employed (all ages).
+        company_size: mean employees per company.
+        income_shares: shares of low, middle and high income residents.
+        income_cost_weight: how strongly a service's cost deters each income group.
+        attitude: attitude distribution.
+        footprint_spread: sigma of the lognormal spread of individual footprints.
+        threshold_mean: mean adoption threshold (threshold rule).
+        threshold_sd: standard deviation of thresholds (threshold rule).
+    """
+
+    ties_per_resident: Annotated[int, BeforeValidator(unwrap_value), Field(ge=0)] = 10
+    local_tie_share: Share = 0.8
+    clustering: Share = 0.9
+    coworker_ties: Count = 2
+    employment_rate: Share = 0.5
+    company_size: Positive = 20.0
+    income_shares: dict[Literal["low", "middle", "high"], Share] = {
+        "low": 1 / 3,
+        "middle": 1 / 3,
+        "high": 1 / 3,
+    }
+    income_cost_weight: dict[Literal["low", "middle", "high"], NonNegative] = {
+        "low": 0.04,
+        "middle": 0.02,
+        "high": 0.01,
+    }
+    attitude: Attitude = Attitude()
+    footprint_spread: NonNegative = 0.3
+    threshold_mean: NonNegative = 0.25
+    threshold_sd: NonNegative = 0.1
+
+    @field_validator("income_shares")
+    @classmethod
+    def _some_income(cls, shares: dict) -> dict:
+        if sum(shares.values()) <= 0:
+            raise ValueError("income shares must add up to more than 0 (they are normalised)")
+        return shares
+
+
+class Service(_Strict):
+    """A low-carbon service; effect sizes default to the shipped catalogue.
+
+    Attributes:
+        id: catalogue id (``hidsim.datasets.services()``).
+        reduction_kg: kgCO2e per adopter per year; default from the catalogue.
+        time_saved_min_per_week: minutes saved per adopter per week.
+        cost_eur_per_month: what an adopter pays.
+        appeal: base appeal (multiplies the propensity).
+        on_market: available everywhere from week 0 (without any pilot).
+        market_outreach: outreach intensity while on the market without a pilot.
+        p: annual Bass innovation coefficient; default ``dynamics.p``.
+        q: annual Bass imitation coefficient; default ``dynamics.q``.
+    """
+
+    id: str
+    reduction_kg: NonNegative | None = None
+    time_saved_min_per_week: NonNegative = 0.0
+    cost_eur_per_month: NonNegative = 0.0
+    appeal: NonNegative = 1.0
+    on_market: bool = False
+    market_outreach: NonNegative = 0.0
+    p: NonNegative | None = None
+    q: NonNegative | None = None
+
+
+class Seeding(_Strict):
+    """How a pilot seeds its first users."""
+
+    strategy: Literal["random", "best_connected", "partner_employers", "co_creation"] = "random"
+    size: Count = 0
+
+
+class Pilot(_Strict):
+    """A pilot: a service put into districts for a time, with a budget.
+
+    Attributes:
+        name: a label for reports.
+        service: service id (one of ``services``).
+        districts: where it runs.
+        start_week: first week of the pilot.
+        duration_weeks: how long it runs.
+        budget_eur: what it costs (spent evenly over the duration).
+        outreach: outreach intensity (1 = the marketing behind the average Bass p).
+        seeding: strategy and size (residents) of the first users.
+    """
+
+    name: str = ""
+    service: str
+    districts: list[str] = Field(min_length=1)
+    start_week: Count = 0
+    duration_weeks: Annotated[int, BeforeValidator(unwrap_value), Field(gt=0)] = 26
+    budget_eur: NonNegative = 0.0
+    outreach: NonNegative = 1.0
+    seeding: Seeding = Seeding()
+
+
+class Dynamics(_Strict):
+    """The weekly step's parameters (coefficients and rates are annual).
+
+    Attributes:
+        rule: ``bass`` (network Bass) or ``threshold`` (complex contagion).
+        p: annual innovation coefficient.
+        q: annual imitation coefficient.
+        discontinuation: annual probability that an adopter stops.
+        viability_threshold: adoption share a district needs to keep a service after its pilot.
+        rebound: share of each saving spent again.
+        awareness_per_outreach: weekly chance of hearing of a service at outreach 1.
+        word_of_mouth: weekly chance of hearing of it when every tie uses it.
+        employer_reach: weekly chance a partner employer's staff hear of it.
+        no_rail_factor: propensity factor for rail-dependent services without rail access.
+        time_value: propensity gain per hour saved per week.
+    """
+
+    rule: Literal["bass", "threshold"] = "bass"
+    p: NonNegative = 0.03
+    q: NonNegative = 0.38
+    discontinuation: Share = 0.05
+    viability_threshold: Share = 0.01
+    rebound: Share = 0.1
+    awareness_per_outreach: Share = 0.1
+    word_of_mouth: Share = 0.05
+    employer_reach: Share = 0.1
+    no_rail_factor: Share = 0.5
+    time_value: NonNegative = 0.2
+
+
+class Scenario(_Strict):
+    """A whole scenario: world, population, services, pilots and dynamics."""
+
+    name: str = "scenario"
+    description: str = ""
+    horizon_weeks: Annotated[int, BeforeValidator(unwrap_value), Field(gt=0)] = 520
+    seed: Annotated[int, Field(ge=0)] = 0
+    world: World
+    population: Population = Population()
+    services: list[Service] = Field(min_length=1)
+    pilots: list[Pilot] = []
+    dynamics: Dynamics = Dynamics()
+
+    @property
+    def service_ids(self) -> list[str]:
+        """Service ids in scenario order."""
+        return [s.id for s in self.services]
+
+    @property
+    def district_names(self) -> list[str]:
+        """District names in scenario order."""
+        return [d.name for d in self.world.districts]
+
+    def without_pilots(self) -> Scenario:
+        """The same scenario with no pilots: the counterfactual world."""
+        return self.model_copy(update={"pilots": []})
