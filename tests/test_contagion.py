@@ -32,7 +32,8 @@ def test_bass_on_complete_graph_follows_discrete_recursion(complete, initial):
     # fraction has sd up to ~0.037 at the steepest point (n=1000), so the mean of 30
     # runs has sd ~0.007 and 0.03 is > 4 standard errors. Systematic error is O(1/n):
     # on a complete graph F_i = k/(n-1) excludes i itself, and the recursion is
-    # non-linear in F (the mean run differs from it by ~q Var(F) ~ q/n), both ~0.001.
+    # non-linear in F (the mean run differs from it by ~q Var(F) ~ q/n), both ~0.001;
+    # the mean of 600 runs was within 0.0014 of the recursion (measured).
     assert np.abs(runs.mean(axis=0) - expected).max() < 0.03
     assert runs[:, 0] == pytest.approx(round(initial * N) / N)
     assert np.all(np.diff(runs, axis=1) >= 0)
@@ -129,6 +130,7 @@ def test_return_state_is_bool_in_node_order():
         ({"propensity": np.ones(3)}, "propensity must be"),
         ({"initial": [0, 99]}, "not in the graph: \\[99\\]"),
         ({"initial": 1.5}, "initial share"),
+        ({"initial": "ab"}, "list of nodes"),
         ({"steps": -1}, "steps"),
         ({"weights": sp.csr_array((3, 3))}, "weights has shape"),
     ],

@@ -217,6 +217,9 @@ def _initial_state(graph, nodes, initial, generator):
         count = int(round(initial * n))
         state[generator.choice(n, size=count, replace=False)] = True
         return state
+    if isinstance(initial, str | bool):
+        # list("ab") would silently seed nodes "a" and "b".
+        raise ValueError(f"initial must be a share or a list of nodes, got {initial!r}")
     seeds = list(initial)
     unknown = [node for node in seeds if node not in graph]
     if unknown:
