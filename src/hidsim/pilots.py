@@ -56,10 +56,19 @@ def schedule(scenario: Scenario) -> list[ScheduledPilot]:
             weekly_cost=p.budget_eur / p.duration_weeks,
             outreach=p.outreach,
             strategy=p.seeding.strategy,
-            seeds=round(p.seeding.size / scenario.world.scale),
+            seeds=seed_agents(p.seeding.size, scenario.world.scale),
         )
         for p in scenario.pilots
     ]
+
+
+def seed_agents(residents: int, scale: int) -> int:
+    """Agents to seed for a number of residents: rounded, but at least one if any.
+
+    At a coarse scale a pilot's 100 residents may be less than one agent; seeding
+    nobody would silently turn the pilot into no pilot at all.
+    """
+    return max(1, round(residents / scale)) if residents > 0 else 0
 
 
 def open_market(state: AdoptionState, services: ServiceTable) -> None:

@@ -15,7 +15,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Command groups (one line each).
-from hidsim.cli import run as _run  # noqa: E402
+# Command groups, each a module with register(app); a new group is one more name here.
+from hidsim.cli import dashboard, run, sensitivity  # noqa: E402
 
-_run.register(app)
+for _group in (run, dashboard, sensitivity):
+    _group.register(app)
