@@ -16,7 +16,7 @@ app = typer.Typer(
 )
 
 # Command groups, each a module with register(app); a new group is one more name here.
-from hidsim.cli import dashboard, run, sensitivity  # noqa: E402
+from hidsim.cli import dashboard, experiments, run, sensitivity  # noqa: E402
 
-for _group in (run, dashboard, sensitivity):
+for _group in (run, dashboard, experiments, sensitivity):
     _group.register(app)

@@ -1,0 +1,225 @@
+"""Figures of a sweep: S-curves per strategy, avoided emissions, cost per tonne, a district map.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without
+pyplot (nothing is shown or kept open): save it, or let a notebook display it.
+Bands and error bars are the confidence intervals of the mean over replications.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from hidsim.analysis.compare import StrategyComparison, mean_ci
+
+WEEKS_PER_YEAR = 52
+#: Above this many design points, plots pool the points (each point-replication is one draw).
+MAX_PANELS = 6
+#: Above this many design points, the district map pools the points into one row.
+MAX_MAP_ROWS = 4
+
+
+def strategy_colours(strategies) -> dict[str, tuple]:
+    """One stable colour per strategy, in the order given."""
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10"].colors
+    return {s: palette[i % len(palette)] for i, s in enumerate(strategies)}
+
+
+def pool_points(table: pd.DataFrame) -> pd.DataFrame:
+    """Treat every design point and replication as one draw of a single point ``0``.
+
+    For a sample over uncertain parameters, this is the spread of outcomes over
+    that uncertainty. Replication ids become ``(point, replication)`` pairs, so
+    strategies stay paired on common random numbers.
+    """
+    if table.empty or table["point"].nunique() == 1:
+        return table
+    pooled = table.copy()
+    reps = int(pooled["replication"].max()) + 1
+    pooled["replication"] = pooled["point"] * reps + pooled["replication"]
+    pooled["point"] = 0
+    return pooled
+
+
+def plot_s_curves(results, *, measure: str = "additional_adopters",
+                  confidence: float = 0.95) -> Figure:
+    """Adoption over time per strategy: the mean over replications with a CI band.
+
+    Args:
+        results: an :class:`~hidsim.experiments.ExperimentResults` that kept the ``model`` table.
+        measure: a column of the ``model`` table (default: adopters the pilots added).
+        confidence: level of the bands.
+
+    Returns:
+        One panel per design point (pooled above :data:`MAX_PANELS` points).
+    """
+    series = results.timeseries
+    if series.empty:
+        raise ValueError("the sweep kept no 'model' table; add it to [metrics] tables")
+    series = series if series["point"].nunique() <= MAX_PANELS else pool_points(series)
+    points = sorted(series["point"].unique())
+    colours = strategy_colours(series["strategy"].unique())
+    rows, cols = -(-len(points) // 3), min(len(points), 3)
+    fig = Figure(figsize=(6.5 * cols, 4 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, point in zip(axes, points, strict=False):
+        for strategy, runs in series[series["point"] == point].groupby("strategy", sort=False):
+            band = runs.groupby("week")[measure].apply(lambda v: pd.Series(mean_ci(v, confidence)))
+            band = band.unstack()
+            years = band.index / WEEKS_PER_YEAR
+            ax.plot(years, band["mean"], color=colours[strategy], label=strategy)
+            ax.fill_between(years, band["ci_low"], band["ci_high"], color=colours[strategy],
+                            alpha=0.25, linewidth=0)
+        ax.set_xlabel("years")
+        ax.set_ylabel(measure.replace("_", " "))
+        ax.set_title(_point_title(results, point, len(points)), fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(points):]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+def plot_avoided(comparison: StrategyComparison) -> Figure:
+    """Avoided emissions per strategy with CIs: cumulative, and per year at the horizon."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _bars(left, comparison, "avoided_tco2e_cumulative", "avoided tCO2e, cumulative")
+    _bars(right, comparison, "avoided_tco2e_per_year", "avoided tCO2e/year at the horizon")
+    return fig
+
+
+def plot_cost_effectiveness(comparison: StrategyComparison) -> Figure:
+    """EUR per tCO2e avoided per strategy, and each strategy's paired difference to the best."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _bars(left, comparison, "eur_per_tco2e", "EUR per tCO2e avoided (lower is better)")
+    diffs = comparison.differences[comparison.differences["measure"] == comparison.metric]
+    labels, colours = _labels(diffs), strategy_colours(diffs["strategy"].unique())
+    y = np.arange(len(diffs))
+    right.barh(y, diffs["mean"], color=[colours[s] for s in diffs["strategy"]],
+               xerr=_errors(diffs), capsize=3)
+    right.set_yticks(y, labels, fontsize=8)
+    right.axvline(0, color="black", linewidth=0.8)
+    right.set_xlabel(f"{comparison.metric.replace('_', ' ')}: difference to the best (paired)")
+    right.invert_yaxis()
+    return fig
+
+
+def plot_district_map(results, *, measure: str = "additional_adopters") -> Figure:
+    """Adoption per district on the district network: a row per design point, a column per strategy.
+
+    Districts sit at their latitude and longitude, sized by population and
+    coloured by ``measure`` per resident at the horizon (mean over replications).
+    Edge widths follow the tie weights of the district network. Above
+    :data:`MAX_MAP_ROWS` design points, the points are pooled into one row.
+
+    Args:
+        results: an :class:`~hidsim.experiments.ExperimentResults`.
+        measure: ``additional_adopters`` (the pilots' effect) or ``adopters``.
+
+    Returns:
+        The figure.
+    """
+    from hidsim.world import district_graph
+
+    graph = district_graph(results.scenario())
+    table = results.districts.copy()
+    if table["point"].nunique() > MAX_MAP_ROWS:
+        table = pool_points(table)
+    table["share"] = table[measure] / table["residents"]
+    shares = table.groupby(["point", "strategy", "district"], sort=False)["share"].mean()
+    points, strategies = sorted(table["point"].unique()), list(table["strategy"].unique())
+    top = max(float(shares.max()), 1e-9)
+    fig = Figure(figsize=(3.6 * len(strategies), 3.6 * len(points)), layout="constrained")
+    axes = fig.subplots(len(points), len(strategies), squeeze=False)
+    population = np.array([graph.nodes[n]["population"] for n in graph.nodes], dtype=float)
+    sizes = 700 * population / population.max()
+    scatter = None
+    for row, point in enumerate(points):
+        for col, strategy in enumerate(strategies):
+            ax = axes[row, col]
+            colour = [shares.get((point, strategy, n), np.nan) for n in graph.nodes]
+            scatter = _draw_network(ax, graph, colour, sizes, top)
+            title = strategy if len(points) == 1 else \
+                f"{strategy}\n{_point_title(results, point, len(points))}"
+            ax.set_title(title, fontsize=8)
+    label = "adopters added by pilots" if measure == "additional_adopters" else "adopters"
+    fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.8,
+                 label=f"{label} per resident (all services)")
+    return fig
+
+
+def _draw_network(ax, graph, colour, sizes, top: float):
+    """Draw the district network on a map-like frame; return the nodes' scatter."""
+    weights = np.array([d["weight"] for *_, d in graph.edges(data=True)] or [1.0])
+    for a, b, data in graph.edges(data=True):
+        ax.plot([graph.nodes[a]["lon"], graph.nodes[b]["lon"]],
+                [graph.nodes[a]["lat"], graph.nodes[b]["lat"]], color="grey",
+                linewidth=0.5 + 4 * data["weight"] / weights.max(), alpha=0.4, zorder=1)
+    scatter = ax.scatter([graph.nodes[n]["lon"] for n in graph.nodes],
+                         [graph.nodes[n]["lat"] for n in graph.nodes], s=sizes, c=colour,
+                         cmap="viridis", vmin=0, vmax=top, edgecolors="black", zorder=2)
+    for n, size in zip(graph.nodes, sizes, strict=True):
+        # Below the marker: its radius in points is half the square root of its area.
+        ax.annotate(n, (graph.nodes[n]["lon"], graph.nodes[n]["lat"]), fontsize=6,
+                    xytext=(0, -np.sqrt(size) / 2 - 2), textcoords="offset points",
+                    ha="center", va="top")
+    _frame_map(ax, graph)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return scatter
+
+
+def _frame_map(ax, graph) -> None:
+    """Square, padded map limits in degrees, with east-west distances true to scale."""
+    lons = np.array([graph.nodes[n]["lon"] for n in graph.nodes], dtype=float)
+    lats = np.array([graph.nodes[n]["lat"] for n in graph.nodes], dtype=float)
+    shrink = np.cos(np.radians(lats.mean()))
+    # Half the side of the square, in degrees of latitude; at least ~1 km around one district.
+    half = 0.65 * max(np.ptp(lons) * shrink, np.ptp(lats), 0.015)
+    ax.set_xlim(lons.mean() - half / shrink, lons.mean() + half / shrink)
+    ax.set_ylim(lats.mean() - half, lats.mean() + half)
+    ax.set_aspect(1 / shrink)
+
+
+def _bars(ax, comparison: StrategyComparison, measure: str, title: str) -> None:
+    rows = comparison.summary[comparison.summary["measure"] == measure]
+    colours = strategy_colours(rows["strategy"].unique())
+    y = np.arange(len(rows))
+    ax.barh(y, rows["mean"], color=[colours[s] for s in rows["strategy"]], xerr=_errors(rows),
+            capsize=3)
+    ax.set_yticks(y, _labels(rows), fontsize=8)
+    ax.set_xlabel(title)
+    ax.invert_yaxis()
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _errors(rows: pd.DataFrame) -> np.ndarray:
+    """Error bar lengths from CI columns (zero where no interval, capped where infinite)."""
+    low = (rows["mean"] - rows["ci_low"]).to_numpy(float)
+    high = (rows["ci_high"] - rows["mean"]).to_numpy(float)
+    errors = np.nan_to_num(np.vstack([low, high]), nan=0.0, posinf=0.0)
+    return np.clip(errors, 0, None)
+
+
+def _labels(rows: pd.DataFrame) -> list[str]:
+    if rows["point"].nunique() == 1:
+        return rows["strategy"].astype(str).tolist()
+    return [f"p{p} {s}" for p, s in zip(rows["point"], rows["strategy"], strict=True)]
+
+
+def _point_title(results, point: int, panels: int) -> str:
+    design = results.info.get("design", [])
+    if panels == 1 and len(design) > 1:
+        return f"all {len(design)} design points pooled"
+    if point < len(design) and design[point]:
+        return f"p{point}: " + ", ".join(f"{k} = {_short(v)}" for k, v in design[point].items())
+    return ""
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
