@@ -60,6 +60,8 @@ def footprints(
         kgCO2e/year, shape (n, domains).
     """
     adopted = (status == ADOPTER).T
+    if not adopted.any():
+        return base.astype(np.float64)  # the same numbers, without the matrix product
     return reduced_footprint(base, adopted, services.reduction, services.domain, rebound)
 
 

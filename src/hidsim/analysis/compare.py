@@ -7,7 +7,8 @@ they share, and its confidence interval is much narrower than the two
 strategies' intervals suggest.
 
 Everything is computed per design point; an experiment without varied
-parameters has one point, ``0``.
+parameters has one point, ``0``. Bass coefficients of the kept adoption curves
+come from :mod:`hidsim.analysis.strategy_bass`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ MEASURES = {
 HEADLINE = ("avoided_tco2e_cumulative", "avoided_tco2e_per_year", "additional_adopters",
             "additional_hours_saved_per_resident_per_year", "eur_per_tco2e")
 INCOME_GROUPS = ("low", "middle", "high")
+#: Above this many design points, plots and Bass fits pool the points (each point-replication
+#: is one draw).
+MAX_PANELS = 6
 
 
 @dataclass
@@ -51,6 +55,11 @@ class StrategyComparison:
         metric: the measure that defines "best".
         confidence: the intervals' confidence level.
         points: a readable label of each design point's parameters (when known).
+        bass: Bass ``p``, ``q``, ``m`` per point, strategy, district and service with
+            bootstrap intervals (see :func:`~hidsim.analysis.strategy_bass.strategy_bass`);
+            empty when not fitted.
+        bass_notes: what the Bass fits cover, what was skipped and why (empty when
+            they were not asked for).
     """
 
     summary: pd.DataFrame
@@ -60,6 +69,8 @@ class StrategyComparison:
     metric: str
     confidence: float
     points: dict[int, str] = field(default_factory=dict)
+    bass: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bass_notes: list[str] = field(default_factory=list)
 
     def table(self, measures=HEADLINE) -> pd.DataFrame:
         """One readable row per point and strategy: ``mean [low, high]`` per measure.
@@ -88,25 +99,46 @@ class StrategyComparison:
             frame.insert(1, "design point", [self.points.get(p, "") for p in frame["point"]])
         return frame
 
-    def __str__(self) -> str:
+    def bass_text(self) -> str:
+        """The section "Bass coefficients (annual)" as text ("" when no fits were asked for)."""
+        if self.bass.empty and not self.bass_notes:
+            return ""
+        from hidsim.analysis.strategy_bass import bass_text
+
+        return bass_text(self.bass, self.bass_notes, self.points)
+
+    def text(self, bass: bool = True) -> str:
+        """The comparison table as text, and the Bass section unless ``bass`` is false."""
         level = f"{100 * self.confidence:g}%"
-        return (f"Strategies by {self.metric} (mean [{level} CI]; paired by replication)\n"
+        text = (f"Strategies by {self.metric} (mean [{level} CI]; paired by replication)\n"
                 + self.table().to_string(index=False))
+        section = self.bass_text() if bass else ""
+        return text + ("\n\n" + section if section else "")
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
                        confidence: float = 0.95, bootstrap: int = 2000,
-                       rng: int = 0) -> StrategyComparison:
+                       rng: int = 0, pool: bool = False, bass: bool = True,
+                       bass_services="pilots", bass_bootstrap: int = 100) -> StrategyComparison:
     """Compare the strategies of a sweep, paired by replication.
 
     Args:
         results: an :class:`~hidsim.experiments.ExperimentResults`, a sweep folder,
             or a horizon DataFrame (one row per run: ``point``, ``strategy``,
-            ``replication`` and the horizon measures).
+            ``replication`` and the horizon measures; no Bass fits then).
         metric: the measure that decides which strategy is best (higher is better).
         confidence: level of every interval.
         bootstrap: resamples for the interval of EUR per tCO2e.
-        rng: seed of the bootstrap.
+        rng: seed of the bootstraps.
+        pool: treat every design point and replication as one draw (see
+            :func:`pool_points`): the spread over a sample of uncertain parameters.
+        bass: fit Bass coefficients to the kept ``services`` curves.
+        bass_services: ``"pilots"`` (the services the pilots changed), ``"all"`` or
+            a list of service ids.
+        bass_bootstrap: bootstrap refits per Bass curve.
 
     Returns:
         The comparison.
@@ -116,13 +148,15 @@ def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
 
         results = load_results(results)
     horizon = results if isinstance(results, pd.DataFrame) else results.horizon
-    design = [] if isinstance(results, pd.DataFrame) else results.info.get("design", [])
+    design = [] if isinstance(results, pd.DataFrame) or pool else results.info.get("design", [])
     labels = {i: ", ".join(f"{k} = {_label(v)}" for k, v in p.items())
               for i, p in enumerate(design) if p}
     if horizon.empty:
         raise ValueError("no successful runs to compare")
     if metric not in horizon.columns:
         raise ValueError(f"unknown measure '{metric}'; choose one of {sorted(MEASURES)}")
+    if pool:
+        horizon = pool_points(horizon)
     generator = np.random.default_rng(rng)
     summary, differences, income, best = [], [], [], {}
     for point, runs in horizon.groupby("point", sort=True):
@@ -138,8 +172,30 @@ def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
                 group, confidence, bootstrap, generator), "p_best": p_best.get(strategy, 0.0)})
             differences += _paired(runs, strategy, best[point], base, confidence)
             income += _income(group, base, confidence)
-    return StrategyComparison(pd.DataFrame(summary), pd.DataFrame(differences),
-                              pd.DataFrame(income), best, metric, confidence, labels)
+    comparison = StrategyComparison(pd.DataFrame(summary), pd.DataFrame(differences),
+                                    pd.DataFrame(income), best, metric, confidence, labels)
+    if bass and not isinstance(results, pd.DataFrame):
+        from hidsim.analysis.strategy_bass import strategy_bass
+
+        comparison.bass, comparison.bass_notes = strategy_bass(
+            results, services=bass_services, bootstrap=bass_bootstrap, rng=rng, pool=pool)
+    return comparison
+
+
+def pool_points(table: pd.DataFrame) -> pd.DataFrame:
+    """Treat every design point and replication as one draw of a single point ``0``.
+
+    For a sample over uncertain parameters, this is the spread of outcomes over
+    that uncertainty. Replication ids become ``(point, replication)`` pairs, so
+    strategies stay paired on common random numbers.
+    """
+    if table.empty or table["point"].nunique() == 1:
+        return table
+    pooled = table.copy()
+    reps = int(pooled["replication"].max()) + 1
+    pooled["replication"] = pooled["point"] * reps + pooled["replication"]
+    pooled["point"] = 0
+    return pooled
 
 
 def mean_ci(values, confidence: float = 0.95) -> dict[str, float]:

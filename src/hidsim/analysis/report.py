@@ -1,4 +1,9 @@
-"""A one-page HTML report of a sweep, with its figures embedded (one file to send on)."""
+"""A one-page HTML report of a sweep, with its figures embedded (one file to send on).
+
+The page holds what was run, the strategies compared, their figures, the Bass
+coefficients of the simulated adoption curves and, when a sensitivity analysis
+of the experiment is at hand, the assumptions that mattered most.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,18 @@ import html
 import io
 from pathlib import Path
 
-from hidsim.analysis.compare import StrategyComparison, compare_strategies
+from hidsim.analysis.compare import MAX_PANELS, StrategyComparison, compare_strategies
+from hidsim.analysis.strategy_bass import LITERATURE, READING, bass_display
 from hidsim.analysis.strategy_plots import (
-    MAX_PANELS,
     plot_avoided,
+    plot_bass,
     plot_cost_effectiveness,
     plot_district_map,
     plot_s_curves,
-    pool_points,
 )
+
+#: Influential parameters shown per outcome in "Assumptions that mattered most".
+TOP_ASSUMPTIONS = 5
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
@@ -23,32 +31,48 @@ table { border-collapse: collapse; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; }
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 img { max-width: 100%; } .note { color: #555; font-size: 0.9em; }
+table.intervals { font-size: 0.8em; } table.intervals td, table.intervals th { padding: 2px 4px; }
+table.prose td { text-align: left; }
+.scroll { overflow-x: auto; }
 """
 
 
-def report_html(results) -> str:
+def report_html(results, *, sensitivity=None, bass_services="pilots") -> str:
     """The report as an HTML string (figures as base64 PNG).
 
     Args:
         results: an :class:`~hidsim.experiments.ExperimentResults` or a sweep folder.
+        sensitivity: a sensitivity result, or the folder ``hidsim sensitivity --out``
+            wrote; default: the result in the sweep's own folder, if there is one.
+        bass_services: services whose curves get Bass fits (``"pilots"``, ``"all"``
+            or a list of ids).
 
     Returns:
         A self-contained HTML page: what was run, the comparison table, S-curves,
-        avoided emissions, cost-effectiveness, adoption by income group and a
-        per-district map.
+        avoided emissions, cost-effectiveness, a per-district map, adoption by
+        income group, Bass coefficients and the assumptions that mattered most.
+
+    Raises:
+        FileNotFoundError: ``sensitivity`` names a folder without a sensitivity result.
     """
     results = _results(results)
     info = results.info
     horizon = results.horizon
-    pooled = horizon["point"].nunique() > MAX_PANELS
-    comparison = compare_strategies(pool_points(horizon) if pooled else horizon)
+    points = horizon["point"].nunique()
+    pooled = points > MAX_PANELS
+    comparison = compare_strategies(results, pool=pooled, bass_services=bass_services)
+    found = _sensitivity(results, sensitivity)
     parts = [f"<h1>{_e(info.get('name', 'experiment'))}</h1>",
              f"<p>{_e(info.get('description', ''))}</p>", _run_facts(results)]
+    title = "Strategies compared"
     if pooled:
-        parts.append(f"<p class='note'>{horizon['point'].nunique()} design points are pooled: "
-                     "each point and replication counts as one draw.</p>")
+        design = "the sensitivity design's" if _is_sensitivity_folder(results) else "the"
+        title += f" over all {points} design points, pooled"
+        parts.append(f"<p class='note'>{points} design points of {design} sample are pooled: "
+                     "each point and replication counts as one draw, so the intervals "
+                     "include the spread over the sampled parameters.</p>")
     parts += [
-        "<h2>Strategies compared</h2>",
+        f"<h2>{_e(title)}</h2>",
         f"<p class='note'>Mean and {100 * comparison.confidence:g}% confidence interval over "
         "replications. Replication r of every strategy ran on the same random numbers, so the "
         "difference to the best strategy is paired by replication. P(best) is the share of "
@@ -65,9 +89,12 @@ def report_html(results) -> str:
     if not results.districts.empty:
         figures.append(("Adoption per district at the horizon", plot_district_map(results)))
     for title, figure in figures:
-        parts += [f"<h2>{_e(title)}</h2>", f"<img alt='{_e(title)}' src='{_png(figure)}'>"]
+        parts += [f"<h2>{_e(title)}</h2>", _img(title, figure)]
     parts += ["<h2>Who benefits: adopters added per 1,000 residents by income group</h2>",
               _income_table(comparison)]
+    parts += _bass_section(comparison)
+    if found is not None:
+        parts += _sensitivity_section(*found)
     failed = results.failed
     if len(failed):
         rows = failed[["run_id", "error"]].to_html(index=False, border=0)
@@ -79,12 +106,15 @@ def report_html(results) -> str:
             f"<body>\n{body}\n</body></html>\n")
 
 
-def write_report(results, path: str | Path | None = None) -> Path:
+def write_report(results, path: str | Path | None = None, *, sensitivity=None,
+                 bass_services="pilots") -> Path:
     """Write the HTML report of a sweep.
 
     Args:
         results: an :class:`~hidsim.experiments.ExperimentResults` or a sweep folder.
         path: the HTML file; default ``report.html`` in the sweep's folder.
+        sensitivity: a sensitivity result or folder (see :func:`report_html`).
+        bass_services: services whose curves get Bass fits (see :func:`report_html`).
 
     Returns:
         The path written.
@@ -96,7 +126,7 @@ def write_report(results, path: str | Path | None = None) -> Path:
         if results.path is None:
             raise ValueError("these results have no folder; give the report's path")
         path = results.path / "report.html"
-    page = report_html(results)
+    page = report_html(results, sensitivity=sensitivity, bass_services=bass_services)
     return write_atomic(path, lambda fh: fh.write(page), "w")
 
 
@@ -117,7 +147,7 @@ def _run_facts(results) -> str:
         "runs": f"{ok} ok, {len(runs) - ok} failed",
         "replications": settings.get("replications"),
         "engine": settings.get("engine"),
-        "weeks": settings.get("weeks") or info.get("scenario", {}).get("horizon_weeks"),
+        "weeks": settings.get("weeks") or results.scenario().horizon_weeks,
         "scale (residents per agent)": settings.get("scale") or "scenario's",
         "root seed": info.get("seed"),
         "experiment file": f"{info.get('experiment_file')} "
@@ -140,6 +170,79 @@ def _income_table(comparison: StrategyComparison) -> str:
     if income["point"].nunique() == 1:
         table = table.droplevel("point")
     return table.to_html(border=0)
+
+
+def _bass_section(comparison: StrategyComparison) -> list[str]:
+    """Bass coefficients per strategy, district and service, with their figure and notes."""
+    parts = ["<h2>Bass coefficients (annual)</h2>"]
+    if len(comparison.bass):
+        parts += ["<p class='note'>The simulated adoption curves in the coefficients the "
+                  "literature uses, fitted per strategy, district and service to the adopters "
+                  f"since the curve's launch, time in years. Literature: {_e(LITERATURE)}. "
+                  "The curves of the same world without pilots (simulated in every run) are "
+                  "the strategy 'no pilots'.</p>",
+                  "<div class='scroll'>" + _unbroken_intervals(bass_display(
+                      comparison.bass, comparison.points)).to_html(
+                      index=False, border=0, classes="intervals") + "</div>",
+                  _img("Bass coefficients", plot_bass(comparison.bass)),
+                  f"<p class='note'>{_e(READING)}</p>"]
+    parts += [f"<p class='note'>{_e(note)}</p>" for note in comparison.bass_notes]
+    return parts
+
+
+def _unbroken_intervals(table):
+    """Interval cells with no-break spaces, so a narrow page wraps the label columns instead."""
+    columns = [c for c in table.columns if "CI]" in c]
+    return table.assign(**{c: table[c].str.replace(" ", "\u00a0") for c in columns})
+
+
+def _sensitivity(results, sensitivity):
+    """The sensitivity result to report with its folder, or ``None`` when there is none."""
+    from hidsim.analysis.sensitivity_result import SensitivityResult, load_sensitivity
+
+    if isinstance(sensitivity, SensitivityResult):
+        return sensitivity, sensitivity.info.get("folder")
+    if sensitivity is not None:
+        return load_sensitivity(sensitivity), sensitivity
+    if _is_sensitivity_folder(results):
+        return load_sensitivity(results.path), results.path
+    return None
+
+
+def _is_sensitivity_folder(results) -> bool:
+    from hidsim.analysis.sensitivity_result import FILES
+
+    return results.path is not None and (Path(results.path) / FILES[2]).is_file()
+
+
+def _sensitivity_section(result, folder) -> list[str]:
+    """Influential parameters with their provenance, the noise per outcome, the figure."""
+    from hidsim.analysis.report_sensitivity import (
+        assumptions_table,
+        noise_table,
+        sensitivity_facts,
+    )
+    from hidsim.analysis.sensitivity_plots import plot_sensitivity
+
+    table, note = assumptions_table(result, TOP_ASSUMPTIONS)
+    parts = ["<h2>Assumptions that mattered most</h2>",
+             f"<p class='note'>{_e(sensitivity_facts(result, folder))}</p>",
+             f"<p class='note'>{_e(note)}</p>"]
+    if len(table):
+        parts.append(table.to_html(index=False, border=0, classes="prose"))
+    parts += ["<h3>Replication noise per outcome</h3>",
+              "<p class='note'>Noise share: the part of the variance of the design points' "
+              "means that replication noise alone would give. An index that noise could "
+              "explain is flagged noise-level and not ranked.</p>",
+              noise_table(result).to_html(index=False, border=0)]
+    parts += [f"<p class='note'>{_e(name)}: not analysed: {_e(reason)}</p>"
+              for name, reason in result.skipped.items()]
+    parts.append(_img("Sensitivity indices", plot_sensitivity(result)))
+    return parts
+
+
+def _img(title: str, figure) -> str:
+    return f"<img alt='{_e(title)}' src='{_png(figure)}'>"
 
 
 def _png(figure) -> str:

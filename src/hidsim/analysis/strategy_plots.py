@@ -1,4 +1,4 @@
-"""Figures of a sweep: S-curves per strategy, avoided emissions, cost per tonne, a district map.
+"""Figures of a sweep: S-curves, avoided emissions, cost per tonne, a district map, Bass p and q.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without
 pyplot (nothing is shown or kept open): save it, or let a notebook display it.
@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hidsim.analysis.compare import StrategyComparison, mean_ci
+from hidsim.analysis.compare import MAX_PANELS, StrategyComparison, mean_ci, pool_points
+
+__all__ = ["MAX_MAP_ROWS", "MAX_PANELS", "plot_avoided", "plot_bass", "plot_cost_effectiveness",
+           "plot_district_map", "plot_s_curves", "pool_points", "strategy_colours"]
 
 WEEKS_PER_YEAR = 52
-#: Above this many design points, plots pool the points (each point-replication is one draw).
-MAX_PANELS = 6
 #: Above this many design points, the district map pools the points into one row.
 MAX_MAP_ROWS = 4
 
@@ -26,22 +27,6 @@ def strategy_colours(strategies) -> dict[str, tuple]:
 
     palette = colormaps["tab10"].colors
     return {s: palette[i % len(palette)] for i, s in enumerate(strategies)}
-
-
-def pool_points(table: pd.DataFrame) -> pd.DataFrame:
-    """Treat every design point and replication as one draw of a single point ``0``.
-
-    For a sample over uncertain parameters, this is the spread of outcomes over
-    that uncertainty. Replication ids become ``(point, replication)`` pairs, so
-    strategies stay paired on common random numbers.
-    """
-    if table.empty or table["point"].nunique() == 1:
-        return table
-    pooled = table.copy()
-    reps = int(pooled["replication"].max()) + 1
-    pooled["replication"] = pooled["point"] * reps + pooled["replication"]
-    pooled["point"] = 0
-    return pooled
 
 
 def plot_s_curves(results, *, measure: str = "additional_adopters",
@@ -128,7 +113,8 @@ def plot_district_map(results, *, measure: str = "additional_adopters") -> Figur
 
     graph = district_graph(results.scenario())
     table = results.districts.copy()
-    if table["point"].nunique() > MAX_MAP_ROWS:
+    pooled = table["point"].nunique() if table["point"].nunique() > MAX_MAP_ROWS else 0
+    if pooled:
         table = pool_points(table)
     table["share"] = table[measure] / table["residents"]
     shares = table.groupby(["point", "strategy", "district"], sort=False)["share"].mean()
@@ -146,10 +132,64 @@ def plot_district_map(results, *, measure: str = "additional_adopters") -> Figur
             scatter = _draw_network(ax, graph, colour, sizes, top)
             title = strategy if len(points) == 1 else \
                 f"{strategy}\n{_point_title(results, point, len(points))}"
+            if pooled:
+                title += f"\nall {pooled} design points pooled"
             ax.set_title(title, fontsize=8)
     label = "adopters added by pilots" if measure == "additional_adopters" else "adopters"
     fig.colorbar(scatter, ax=axes.ravel().tolist(), shrink=0.8,
                  label=f"{label} per resident (all services)")
+    return fig
+
+
+def plot_bass(fits: pd.DataFrame) -> Figure:
+    """Fitted Bass ``p`` and ``q`` per curve with intervals, against the literature's mean.
+
+    Args:
+        fits: a table from :func:`hidsim.analysis.strategy_bass.strategy_bass`.
+
+    Returns:
+        Two panels sharing one row per curve (strategy, district, service and, with
+        several design points, the point): ``p`` left, ``q`` right, dashed lines at
+        the literature's mean. Colour by strategy (grey for the world without pilots);
+        hollow markers where the curve shows no ceiling yet (``m`` at the fit's bound).
+    """
+    from hidsim.analysis.strategy_bass import NO_PILOTS
+
+    if fits.empty:
+        raise ValueError("no Bass fits to plot")
+    strategies = [s for s in dict.fromkeys(fits["strategy"]) if s != NO_PILOTS]
+    colours = strategy_colours(strategies) | {NO_PILOTS: (0.45, 0.45, 0.45)}
+    several = fits["point"].nunique() > 1
+    labels = [(f"point {f.point}: " if several else "")
+              + f"{f.strategy} · {f.district} · {f.service}" for f in fits.itertuples(index=False)]
+    fig = Figure(figsize=(10, 1.2 + 0.28 * len(fits)), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(fits))
+    for ax, name, literature in zip(axes, ("p", "q"), (0.03, 0.38), strict=True):
+        for i, fit in enumerate(fits.itertuples(index=False)):
+            value, low, high = getattr(fit, name), getattr(fit, f"{name}_low"), \
+                getattr(fit, f"{name}_high")
+            err = np.nan_to_num([[max(value - low, 0)], [max(high - value, 0)]])
+            colour = colours[fit.strategy]
+            ax.errorbar(value, y[i], xerr=err, color=colour, marker="o", markersize=5,
+                        capsize=2, linewidth=1,
+                        markerfacecolor="white" if fit.m_at_bound else colour)
+        ax.axvline(literature, color="black", linestyle="--", linewidth=0.8)
+        ax.annotate(f"literature mean {literature}", (literature, 1.0), fontsize=7,
+                    xycoords=("data", "axes fraction"), xytext=(3, -3),
+                    textcoords="offset points", va="top")
+        # Room for the literature's label on the right, and a little left of 0, so that
+        # markers at 0 (no word of mouth) stay whole.
+        right = max(ax.get_xlim()[1], 1.6 * literature)
+        ax.set_xlim(-0.02 * right, right)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_xlabel("p: innovation (outside influence), per year")
+    axes[1].set_xlabel("q: imitation (word of mouth), per year")
+    axes[0].set_yticks(y, labels, fontsize=7)
+    axes[0].set_ylim(len(fits) - 0.5, -0.5)
+    if fits["m_at_bound"].any():
+        fig.suptitle("hollow: no ceiling in sight yet (m at the fit's bound): p and q uncertain",
+                     fontsize=8)
     return fig
 
 
@@ -222,4 +262,6 @@ def _point_title(results, point: int, panels: int) -> str:
 
 
 def _short(value) -> str:
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
     return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -70,37 +70,56 @@ def compare(
     metric: Annotated[str, typer.Option(
         help="Measure that decides the best strategy.")] = "avoided_tco2e_cumulative",
     csv: Annotated[Path | None, typer.Option(
-        help="Also write summary.csv, differences.csv and income.csv into this folder.")] = None,
+        help="Also write summary.csv, differences.csv, income.csv and bass.csv into this "
+             "folder.")] = None,
+    bass: Annotated[bool, typer.Option(
+        help="Fit Bass p, q and m to the kept adoption curves (the 'services' table).")] = True,
+    all_services: Annotated[bool, typer.Option(
+        help="Fit Bass coefficients for every service, not only those the pilots changed "
+             "(slower).")] = False,
+    bass_bootstrap: Annotated[int, typer.Option(
+        min=0, help="Bootstrap refits per Bass curve (0: no intervals).")] = 100,
 ) -> None:
-    """Compare the strategies of a sweep: means with 95% CIs, paired differences, P(best)."""
+    """Compare the strategies of a sweep: means with 95% CIs, paired differences, P(best), Bass."""
     from hidsim.analysis.compare import compare_strategies
     from hidsim.experiments import load_results
 
     with user_errors():
         loaded = load_results(results)
     try:
-        comparison = compare_strategies(loaded, metric=metric)
+        comparison = compare_strategies(loaded, metric=metric, bass=bass,
+                                        bass_services="all" if all_services else "pilots",
+                                        bass_bootstrap=bass_bootstrap)
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(str(comparison))
+    typer.echo(comparison.text(bass=False))
     income = comparison.income.pivot_table(index=["point", "strategy"], columns="income",
                                            values="mean", sort=False)
     if len(income):
         typer.echo("\nAdopters added by the pilots per 1,000 residents, by income group")
         typer.echo(income.round(2).to_string())
+    if comparison.bass_text():
+        typer.echo("\n" + comparison.bass_text())
     if csv is not None:
         from hidsim.io import write_table
 
-        for name in ("summary", "differences", "income"):
+        names = ["summary", "differences", "income"] + (["bass"] if bass else [])
+        for name in names:
             write_table(getattr(comparison, name), csv / f"{name}.csv")
-        typer.echo(f"\nWrote {csv}/summary.csv, differences.csv, income.csv")
+        typer.echo(f"\nWrote {csv}/" + ", ".join(f"{n}.csv" for n in names))
 
 
 def report(
     results: ResultsArg,
     out: Annotated[Path | None, typer.Option(
         help="HTML file (default: report.html in the results folder).")] = None,
+    sensitivity: Annotated[Path | None, typer.Option(
+        help="A folder written by 'hidsim sensitivity --out' whose assumptions to report "
+             "(default: the results folder, if it holds a sensitivity result).")] = None,
+    all_services: Annotated[bool, typer.Option(
+        help="Fit Bass coefficients for every service, not only those the pilots changed "
+             "(slower).")] = False,
 ) -> None:
     """Write a one-page HTML report of a sweep, figures embedded."""
     import matplotlib
@@ -112,8 +131,9 @@ def report(
     with user_errors():
         loaded = load_results(results)
     try:
-        path = write_report(loaded, out)
-    except ValueError as err:
+        path = write_report(loaded, out, sensitivity=sensitivity,
+                            bass_services="all" if all_services else "pilots")
+    except (ValueError, FileNotFoundError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"Wrote {path}")

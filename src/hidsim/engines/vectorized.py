@@ -86,9 +86,16 @@ class VectorizedEngine:
         if adopted.any():
             counts = population.ties @ adopted.T.astype(np.float64)
             self.adopting_ties[:] = np.rint(counts).T.astype(np.int32).ravel()
+        # A service no pilot touches evolves in the counterfactual exactly as in the scenario
+        # (same statuses, ties, outreach and thresholds E): its counterfactual row copies the
+        # scenario's moves instead of running clocks of its own, which halves its cost.
+        piloted = np.zeros(self.n_services, dtype=bool)
+        piloted[[p.service for p in model.pilots]] = True
+        self.copied = ~piloted
         # One service row at a time keeps the temporary arrays of the first schedule small.
         for row in range(layers * self.n_services):
-            self._restart(np.arange(row * self.n, (row + 1) * self.n), model.week)
+            if row < self.n_services or not self.copied[row % self.n_services]:
+                self._restart(np.arange(row * self.n, (row + 1) * self.n), model.week)
 
     # -- the engine interface ----------------------------------------------------------------------
     def step(self) -> None:
@@ -96,7 +103,12 @@ class VectorizedEngine:
         week = self.model.week
         due = self.clocks.pop(week)
         if len(due):
-            touched = self._apply(due, _NEXT_STATUS[self.status[due]])
+            new = _NEXT_STATUS[self.status[due]]
+            twin = (due < self.n_services * self.n) & self.copied[due // self.n % self.n_services]
+            touched = self._apply(due, new)
+            for layer in range(1, len(self.model.worlds)):
+                offset = layer * self.n_services * self.n
+                self._apply(due[twin] + offset, new[twin], exposures=False)
             self._restart(due, week + 1)
             touched = touched[self.status[touched] != ADOPTER]  # adopters ignore their ties
             self._reschedule(touched, week + 1)
@@ -118,8 +130,14 @@ class VectorizedEngine:
         return self.tallies[state.name]
 
     # -- bookkeeping -------------------------------------------------------------------------------
-    def _apply(self, pairs: np.ndarray, new: np.ndarray) -> np.ndarray:
+    def _apply(self, pairs: np.ndarray, new: np.ndarray, exposures: bool = True) -> np.ndarray:
         """Set new statuses; update tallies, tie exposures and footprints incrementally.
+
+        Args:
+            pairs: the pairs that move.
+            new: their new statuses.
+            exposures: whether to update their ties' exposures (not for copied rows,
+                which have no clocks of their own).
 
         Returns:
             The pairs whose exposure changed (ties of starters and stoppers).
@@ -140,8 +158,16 @@ class VectorizedEngine:
             return np.empty(0, dtype=np.int64)
         row, layer, s, i, gain = row[moved], layer[moved], s[moved], i[moved], gain[moved]
         _add(self.hours, layer, population.home[i], gain * self.model.services.hours_saved[s])
-        # Ties of residents who started or stopped see a different exposure next week.
-        ties = population.ties
+        unique = np.empty(0, dtype=np.int64)
+        if exposures:
+            unique = self._count_adopting_ties(row, i, gain)
+        for k in np.unique(layer):
+            self._update_footprints(k, distinct(i[layer == k], self.resident_scratch))
+        return unique
+
+    def _count_adopting_ties(self, row, i, gain) -> np.ndarray:
+        """Ties of residents who started or stopped see a different exposure next week."""
+        ties, n = self.model.population.ties, self.n
         counts = np.diff(ties.indptr)[i]
         starts = np.repeat(ties.indptr[i] - np.cumsum(counts) + counts, counts)
         touched = np.repeat(row, counts) * n + ties.indices[starts + np.arange(counts.sum())]
@@ -151,8 +177,6 @@ class VectorizedEngine:
         self.adopting_ties[unique] += np.bincount(
             scratch[touched], weights=np.repeat(gain, counts), minlength=len(unique)
         ).astype(np.int32)
-        for k in np.unique(layer):
-            self._update_footprints(k, distinct(i[layer == k], self.resident_scratch))
         return unique
 
     def _update_footprints(self, layer: int, residents: np.ndarray) -> None:
