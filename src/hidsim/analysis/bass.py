@@ -26,12 +26,13 @@ from scipy.optimize import least_squares
 
 from hidsim import rules
 
-__all__ = ["BassFit", "bass_table", "fit_bass"]
+__all__ = ["FIT_LOWER", "FIT_UPPER", "BassFit", "bass_table", "fit_bass"]
 
 _NAN_CI = (math.nan, math.nan)
-# Bounds are per unit of ``t`` for p and q, and relative to the largest value for m.
-_LOWER = np.array([1e-6, 0.0, 0.0])
-_UPPER = np.array([1.0, 5.0, 10.0])
+#: Bounds of the fitted (p, q, m): p and q per unit of ``t``, m relative to the largest value.
+#: A fit at a bound is not a finding about diffusion, so reports flag it.
+FIT_LOWER = np.array([1e-6, 0.0, 0.0])
+FIT_UPPER = np.array([1.0, 5.0, 10.0])
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def _starts(t):
     ps = {0.001, 0.01, 0.05} | {rate * 0.01, rate * 0.1}
     qs = {0.05, 0.3, 1.0} | {rate * 0.3, rate, rate * 3}
     grid = itertools.product(sorted(ps), sorted(qs), (1.0, 2.0))
-    return [np.clip(x, _LOWER + 1e-9, _UPPER - 1e-9) for x in map(np.array, grid)]
+    return [np.clip(x, FIT_LOWER + 1e-9, FIT_UPPER - 1e-9) for x in map(np.array, grid)]
 
 
 def _fit_curve(t, y, starts):
@@ -233,7 +234,7 @@ def _fit_curve(t, y, starts):
     for x0 in starts:
         try:
             result = least_squares(
-                lambda x: _curve(x, t) - y, x0, bounds=(_LOWER, _UPPER), x_scale="jac"
+                lambda x: _curve(x, t) - y, x0, bounds=(FIT_LOWER, FIT_UPPER), x_scale="jac"
             )
         except (ValueError, FloatingPointError):
             continue

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hidsim.analysis.bass import _UPPER, bass_table
+from hidsim.analysis.bass import FIT_UPPER, bass_table
 
 WEEKS_PER_YEAR = 52
 #: The strategy name of the world without pilots.
@@ -33,7 +33,7 @@ COLUMNS = [*KEYS, "launch_week", "p", "q", "m", "r2", "p_low", "p_high", "q_low"
            "m_low", "m_high", "n_replications", "reached", "m_at_bound", "caveat"]
 #: ``fit_bass``'s upper bounds of ``p`` and ``q`` (per year here), and of ``m`` as a multiple
 #: of the curve's highest value. A fit at a bound found no better value inside it.
-P_BOUND, Q_BOUND, M_BOUND = (float(b) for b in _UPPER)
+P_BOUND, Q_BOUND, M_BOUND = (float(b) for b in FIT_UPPER)
 #: A curve whose largest step between kept weeks is at least this share of its rise is a
 #: jump (a pilot's trial users arriving at once), not a diffusion curve.
 STEP_SHARE = 0.5
