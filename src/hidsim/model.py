@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from hidsim.accounting import DOMAIN_COLUMNS, Tally
+from hidsim.accounting import DOMAIN_COLUMNS, Tally, footprints
 from hidsim.agents import Company, Resident
 from hidsim.collector import TABLES, Collector
 from hidsim.engines import ENGINES
@@ -285,8 +285,6 @@ class AdoptionModel(mesa.Model):
 
     def resident_footprint(self, index: int) -> np.ndarray:
         """One resident's footprint by domain in the scenario world, kgCO2e/year."""
-        from hidsim.accounting import footprints
-
         status = self.world("scenario").status[:, index : index + 1]
         base = self.population.footprint[index : index + 1]
         return footprints(status, base, self.services, self.dynamics.rebound)[0]
