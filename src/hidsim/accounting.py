@@ -66,7 +66,11 @@ def footprints(
 
 
 def tally(
-    state: AdoptionState, population: Population, services: ServiceTable, rebound: float
+    state: AdoptionState,
+    population: Population,
+    services: ServiceTable,
+    rebound: float,
+    foot: np.ndarray | None = None,
 ) -> Tally:
     """Count one world's week from scratch (the reference the fast engine is tested against).
 
@@ -75,13 +79,15 @@ def tally(
         population: residents.
         services: service table.
         rebound: share of savings spent again.
+        foot: the residents' footprints, if already computed (:func:`footprints`).
 
     Returns:
         The week's tally.
     """
     n_districts = len(population.districts)
     adopters = per_service_counts(state.status, ADOPTER, population.home, n_districts)
-    foot = footprints(state.status, population.footprint, services, rebound)
+    if foot is None:
+        foot = footprints(state.status, population.footprint, services, rebound)
     emissions = np.stack(
         [
             np.bincount(population.home, weights=foot[:, dom], minlength=n_districts)

@@ -14,7 +14,3 @@ from hidsim.engines.vectorized import VectorizedEngine
 #: Engines by name; a new engine is one class registered here.
 ENGINES = {"vectorized": VectorizedEngine, "agents": AgentsEngine}
 
-
-def register(name: str, engine: type) -> None:
-    """Register an engine class under a name."""
-    ENGINES[name] = engine

@@ -62,7 +62,16 @@ class VectorizedEngine:
         layers = len(model.worlds)
         rebound = model.dynamics.rebound
         # Running tallies, stacked like the worlds; each world's Tally holds views.
-        counts = [tally(w, population, model.services, rebound) for w in model.worlds]
+        self.foot = np.stack(
+            [
+                footprints(w.status, population.footprint, model.services, rebound)
+                for w in model.worlds
+            ]
+        )
+        counts = [
+            tally(w, population, model.services, rebound, foot=self.foot[k])
+            for k, w in enumerate(model.worlds)
+        ]
         self.adopters = np.stack([c.adopters for c in counts])
         self.aware = np.stack([c.aware for c in counts])
         self.by_income = np.stack([c.adopters_by_income for c in counts])
@@ -74,12 +83,6 @@ class VectorizedEngine:
             )
             for k, w in enumerate(model.worlds)
         }
-        self.foot = np.stack(
-            [
-                footprints(w.status, population.footprint, model.services, rebound)
-                for w in model.worlds
-            ]
-        )
         # Ties are unweighted, so exposure = adopting ties / ties, counted exactly in integers.
         adopted = (stack.status == ADOPTER).reshape(layers * self.n_services, self.n)
         self.adopting_ties = np.zeros(adopted.size, dtype=np.int32)
