@@ -71,7 +71,7 @@ def test_dashboard_model_applies_every_knob(release_models):
     assert sc.pilots[0].seeding.size == 400
     assert sc.pilots[0].budget_eur == 1234
     assert m.pilots[0].districts == (m.population.districts.index("Malmi"),)
-    assert m.pilots[0].seeds == 2  # 400 residents at 200 per agent
+    assert m.pilots[0].initial_users == 2  # 400 residents at 200 per agent
     assert (m.seed, m.scale, m.horizon) == (11, 200, 3)
     # The other pilots are left as the file has them.
     assert sc.pilots[1:] == load_scenario("helsinki").pilots[1:]

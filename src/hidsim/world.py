@@ -22,8 +22,8 @@ INCOME_GROUPS = ("low", "middle", "high")
 
 
 @dataclass(frozen=True)
-class Population:
-    """Residents and companies of one run, as arrays indexed by resident.
+class SyntheticPopulation:
+    """The synthetic population of one run: residents, companies and ties, as arrays.
 
     Attributes:
         districts: district names, in scenario order.
@@ -119,7 +119,7 @@ def distance_km(a: dict, b: dict) -> float:
     return float(6371.0 * np.hypot(dx, dy))
 
 
-def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+def build_population(scenario: Scenario, rng: np.random.Generator) -> SyntheticPopulation:
     """Make the residents, companies and ties of a scenario.
 
     Args:
@@ -147,7 +147,7 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     crow, ccol = coworker_ties(employer, pop.coworker_ties, rng)
     rows, cols = np.concatenate([rows, crow]), np.concatenate([cols, ccol])
     ties = symmetric_matrix(rows, cols, n)
-    return Population(
+    return SyntheticPopulation(
         districts=names,
         graph=graph,
         residents_per_agent=scale,
