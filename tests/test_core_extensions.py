@@ -157,3 +157,38 @@ def test_mesa_batch_run_runs_the_model():
     # The toy pilot starts in week 4: by week 8 it has spent money and recruited adopters.
     assert all(row["pilot_cost_eur"] > 0 and row["adopters"] > 0 for row in rows)
     assert all(8 < row["emissions_per_capita_t"] < 13 for row in rows)
+
+
+# --- a coarse scale may not change the world (issue: reliability) ----------------------------
+
+
+def test_a_scale_that_distorts_a_pilot_is_refused_with_the_scale_to_use():
+    # toy.toml's pilot recruits 15 residents: at scale 100 that would be one agent (100).
+    with pytest.raises(ScenarioError) as err:
+        AdoptionModel("toy", scale=100, weeks=1)
+    text = str(err.value)
+    assert "pilots[0].seeding.size" in text and "--scale 15" in text
+    # The districts' 300 and 200 residents are 3 and 2 agents at scale 100: exact, not named.
+    assert "world.districts" not in text
+
+
+def test_the_coarsest_allowed_scale_runs_and_records_its_rounding(release_models):
+    from hidsim.resolution import SCALE_TOLERANCE, coarsest_scale
+
+    scenario = load_scenario("toy")
+    scale = coarsest_scale(scenario, 100)
+    model = AdoptionModel(scenario, scale=scale, weeks=1)
+    release_models(model)
+    report = model.rounding
+    assert report["scale"] == scale
+    entries = [*report["districts"].values(), *report["pilots"].values()]
+    assert all(e["error"] <= SCALE_TOLERANCE for e in entries)
+    assert report["represented"] == model.results()["districts"]["residents"].iloc[-2:].sum()
+
+
+def test_a_district_of_no_residents_gets_no_agents(release_models):
+    scenario = load_scenario("toy", **{"world.districts[1].population": 0})
+    model = AdoptionModel(scenario, scale=1, weeks=1)
+    release_models(model)
+    residents = model.results()["districts"].set_index("district")["residents"]
+    assert residents["Hillview"] == 0

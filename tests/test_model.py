@@ -2,7 +2,7 @@
 
 Every test that runs the model takes the ``engine`` fixture (tests/conftest.py), so it runs on
 each registered engine. Runs are small: the toy scenario (500 residents at scale 1) for a few
-dozen weeks, or helsinki at scale 500.
+dozen weeks, or helsinki at scale 100.
 """
 
 from __future__ import annotations
@@ -233,15 +233,16 @@ def test_annual_coefficients_become_weekly(engine, release_models):
 
 
 def test_results_are_in_full_population_units(engine, release_models):
-    model = run("helsinki", engine, rng=1, weeks=2, scale=500)
+    model = run("helsinki", engine, rng=1, weeks=2, scale=100)
     release_models(model)
     graph = model.population.graph
-    agents = {d: max(1, round(graph.nodes[d]["population"] / 500)) for d in graph}
+    agents = {d: round(graph.nodes[d]["population"] / 100) for d in graph}
     assert model.population.size == sum(agents.values())
     residents = model.results()["districts"].query("week == 2").set_index("district")["residents"]
     for district, count in agents.items():
-        assert residents[district] == count * 500
-        assert abs(residents[district] - graph.nodes[district]["population"]) <= 250
+        assert residents[district] == count * 100
+        assert abs(residents[district] - graph.nodes[district]["population"]) <= 50
+    assert model.rounding["represented"] == sum(residents)
 
 
 # --- a Mesa model -----------------------------------------------------------------------------
@@ -260,7 +261,7 @@ def test_model_defaults_to_helsinki_with_defaults_only():
     reason="the default engine 'vectorized' is not registered yet",
 )
 def test_model_builds_and_steps_from_defaults(release_models):
-    model = AdoptionModel(scale=500, weeks=2)
+    model = AdoptionModel(scale=100, weeks=2)
     release_models(model)
     model.run()
     assert model.week == 2
@@ -305,7 +306,7 @@ def test_footprints_never_negative_when_reductions_exceed_the_domain(release_mod
             "dynamics.rebound": 0.0,
         },
     )
-    model = AdoptionModel(scenario, engine="agents", scale=500, weeks=1)
+    model = AdoptionModel(scenario, engine="agents", scale=100, weeks=1)
     release_models(model)
     status = np.full_like(model.branch("scenario").status, ADOPTER)
     after = footprints(status, model.population.footprint, model.services, rebound=0.0)

@@ -23,6 +23,7 @@ from hidsim.engines import DEFAULT_ENGINE
 from hidsim.parameters import build_parameters
 from hidsim.pilots import end_event, schedule, start_event
 from hidsim.registry import ENGINES
+from hidsim.resolution import check_scale, rounding
 from hidsim.scenario import Scenario, load_scenario
 from hidsim.state import BRANCHES, COUNTERFACTUAL, SCENARIO, BranchState
 from hidsim.units import KG_PER_TONNE, WEEKS_PER_YEAR
@@ -180,17 +181,21 @@ class AdoptionModel(mesa.Model):
         scale: int | None = None,
         collect_every: int = 1,
     ):
+        source = "<scenario>" if isinstance(scenario, Scenario) else str(scenario)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if scale is not None:
             world = scenario.world.model_copy(update={"scale": int(scale)})
             scenario = scenario.model_copy(update={"world": world})
+        check_scale(scenario, source)
         problem = ENGINES.check(engine)
         if problem:
             raise ValueError(problem)
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.scenario, self.seed, self.scale = scenario, seed, scenario.world.scale
+        #: What each district and pilot stands for at this scale (recorded in run.json).
+        self.rounding = rounding(scenario)
         self.horizon = int(weeks if weeks is not None else scenario.horizon_weeks)
         self.collect_every = max(1, int(collect_every))
         self.week = 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hidsim.parameters import Parameters
+from hidsim.resolution import agents_for
 from hidsim.scenario import Scenario
 from hidsim.seeding import SEEDING_STRATEGIES
 from hidsim.state import ADOPTER, AWARE, SCENARIO, UNAWARE, BranchState
@@ -36,7 +37,8 @@ class ScheduledPilot:
         weekly_cost: EUR spent per pilot week.
         outreach: outreach intensity in its districts.
         strategy: seeding strategy name.
-        initial_users: number of initial users (agents: residents / scale, rounded).
+        initial_users: number of initial users (agents: residents / scale, rounded; see
+            :mod:`hidsim.resolution`).
     """
 
     name: str
@@ -63,19 +65,10 @@ def schedule(scenario: Scenario) -> list[ScheduledPilot]:
             weekly_cost=p.budget_eur / p.duration_weeks,
             outreach=p.outreach,
             strategy=p.seeding.strategy,
-            initial_users=initial_user_agents(p.seeding.size, scenario.world.scale),
+            initial_users=agents_for(p.seeding.size, scenario.world.scale),
         )
         for p in scenario.pilots
     ]
-
-
-def initial_user_agents(residents: int, scale: int) -> int:
-    """Agents to recruit for a number of residents: rounded, but at least one if any.
-
-    At a coarse scale a pilot's 100 residents may be less than one agent; recruiting
-    nobody would silently turn the pilot into no pilot at all.
-    """
-    return max(1, round(residents / scale)) if residents > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -215,8 +208,10 @@ def end_event(
         The event for the engine; ``kept`` tells the outcome per district.
     """
     s, services = pilot.service, params.services
+    # A district without residents cannot make a service viable.
     kept = tuple(
-        bool(services.on_market[s] or adopters[d] >= params.viability_threshold * residents[d])
+        bool(services.on_market[s] or (
+            residents[d] > 0 and adopters[d] >= params.viability_threshold * residents[d]))
         for d in pilot.districts
     )
     return PilotEnd(
