@@ -5,16 +5,24 @@ which its accumulated hazard ``sum(-log(1 - h))`` passes a threshold
 ``E ~ Exp(1)``: the same distribution as weekly coin flips, but drawn once per
 status. The queue files pairs by the week they are due; pairs due in a far
 epoch are sorted into weeks only when that epoch comes near.
+
+A pair's ``E`` is a pure function of (run key, pattern, stage), so it is drawn
+only once the pair's hazard is above zero: most pairs of a service that is not
+on the market never get a hazard in a run, and never pay for the hash and the
+logarithm. Until then their ``remaining`` holds NaN (a value it never takes
+otherwise), and the result is the same number whenever it is drawn.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
 NEVER = np.iinfo(np.int32).max
 EPOCH = 32  # weeks per coarse bucket: far-off pairs are sorted into weeks only when near
+_WEEK_LIMIT = np.iinfo(np.uint16).max  # `since` is uint16 until a run steps this far
 
 
 def hashed_uniform(key: int, pair: np.ndarray, stage: np.ndarray) -> np.ndarray:
@@ -43,118 +51,174 @@ def hashed_uniform(key: int, pair: np.ndarray, stage: np.ndarray) -> np.ndarray:
 class Clocks:
     """Exponential clocks of many pairs, and the queue of the weeks they are due.
 
+    Clocks are indexed ``0 .. size - 1``; the engine maps its pairs to them.
+
     Args:
-        size: number of pairs.
-        horizon: the run's last week (pairs due later are not queued).
+        size: number of clocks.
+        horizon: the run's last week (clocks due later are not queued).
+        key: the run's key (for the thresholds ``E``).
+        pattern: maps clock indices to what identifies a pair across worlds (so the
+            worlds share ``E``).
     """
 
-    def __init__(self, size: int, horizon: int):
-        self.remaining = np.zeros(size)  # threshold E minus the hazard accumulated so far
+    def __init__(self, size: int, horizon: int, key: int,
+                 pattern: Callable[[np.ndarray], np.ndarray]):
+        self.key, self.pattern = key, pattern
+        # Threshold E minus the hazard accumulated so far; NaN: E not drawn yet (rate 0).
+        self.remaining = np.full(size, np.nan)
         # float32 is plenty for a weekly rate and halves the largest array but one.
         self.rate = np.zeros(size, dtype=np.float32)  # -log(1 - h) of the current week
-        self.since = np.zeros(size, dtype=np.int32)  # week from which `rate` applies
-        self.due = np.full(size, NEVER, dtype=np.int32)  # week in which the pair moves
+        # Week from which `rate` applies: uint16 while weeks fit (widened if a run goes on).
+        self.since = np.zeros(size, dtype=np.uint16)
+        self.due = np.full(size, NEVER, dtype=np.int32)  # week in which the clock rings
         self.stage = np.zeros(size, dtype=np.uint16)  # status changes so far (wraps harmlessly)
-        self.scratch = np.zeros(size, dtype=np.int32)  # for `distinct`
-        self.queue: dict[int, list[np.ndarray]] = defaultdict(list)  # week -> pairs due
-        self.later: dict[int, list[np.ndarray]] = defaultdict(list)  # epoch -> pairs due then
+        self.queue: dict[int, list[np.ndarray]] = defaultdict(list)  # week -> clocks due
+        self.later: dict[int, list[np.ndarray]] = defaultdict(list)  # epoch -> clocks due then
         self.open_epoch = -1  # epochs up to this one are filed by week in `queue`
-        # Pairs due after the horizon are not filed at all (most never move in the run);
+        # Clocks due after the horizon are not filed at all (most never ring in the run);
         # should the run go on that far, they are found again in `due`.
         self.lump = horizon // EPOCH + 1
 
-    def restart(self, pairs, key: int, pattern, hazard, week: int) -> None:
+    def restart(self, clocks: np.ndarray, hazard: np.ndarray, week: int) -> None:
         """Start a new status: a fresh threshold ``E`` and a hazard from ``week`` on.
 
         Args:
-            pairs: the pairs.
-            key: the run's key.
-            pattern: what identifies a pair across worlds (so they share ``E``).
-            hazard: weekly probability of moving, per pair.
+            clocks: the clocks.
+            hazard: weekly probability of moving, per clock.
             week: the first week of the new status.
         """
-        self.stage[pairs] += 1
-        remaining = -np.log(hashed_uniform(key, pattern, self.stage[pairs]))
-        self._schedule(pairs, remaining, hazard, week)
+        self.stage[clocks] += 1
+        rate = _rate(hazard)
+        remaining = np.full(len(clocks), np.nan)
+        live = rate > 0
+        if live.all():
+            remaining = self._draw(clocks)
+        elif live.any():
+            remaining[live] = self._draw(clocks[live])
+        self._schedule(clocks, remaining, rate, week)
 
-    def set_rates(self, pairs, hazard, week: int) -> None:
-        """Give pairs a new weekly hazard from ``week`` on (their threshold stays).
+    def set_rates(self, clocks: np.ndarray, hazard: np.ndarray, week: int) -> None:
+        """Give clocks a new weekly hazard from ``week`` on (their threshold stays).
 
         Args:
-            pairs: the pairs.
-            hazard: weekly probability of moving, per pair.
+            clocks: the clocks.
+            hazard: weekly probability of moving, per clock.
             week: the week from which the hazard applies.
         """
-        elapsed = week - self.since[pairs]
+        self._widen(week)
+        elapsed = week - self.since[clocks].astype(np.int64)
         # Only weeks that passed count; a surely-moving pair (rate inf) rescheduled in the
         # week it got that rate has spent nothing (inf * 0 would be NaN).
-        spent = np.zeros(len(pairs))
-        np.multiply(self.rate[pairs], elapsed, out=spent, where=elapsed > 0)
-        self._schedule(pairs, self.remaining[pairs] - spent, hazard, week)
+        spent = np.zeros(len(clocks))
+        np.multiply(self.rate[clocks], elapsed, out=spent, where=elapsed > 0)
+        remaining = self.remaining[clocks] - spent
+        # Not drawn yet: its rate was 0, so nothing was spent and E is what it would have been.
+        lazy = np.isnan(remaining)
+        if lazy.any():
+            remaining[lazy] = self._draw(clocks[lazy])
+        self._schedule(clocks, remaining, _rate(hazard), week)
 
-    def _schedule(self, pairs, remaining, hazard, week: int) -> None:
-        """Store the clock state of pairs and queue them for the week they are due."""
-        with np.errstate(divide="ignore"):
-            rate = (-np.log1p(-np.minimum(hazard, 1.0))).astype(np.float32)  # as stored
+    def _draw(self, clocks: np.ndarray) -> np.ndarray:
+        """The threshold ``E`` of clocks at their current stage."""
+        return -np.log(hashed_uniform(self.key, self.pattern(clocks), self.stage[clocks]))
+
+    def _widen(self, week: int) -> None:
+        """Widen ``since`` to int32 before a week no longer fits in uint16."""
+        if week >= _WEEK_LIMIT and self.since.dtype != np.int32:
+            self.since = self.since.astype(np.int32)
+
+    def _schedule(self, clocks, remaining, rate, week: int) -> None:
+        """Store the clock state and queue the clocks for the week they are due."""
+        self._widen(week)
+        with np.errstate(divide="ignore", invalid="ignore"):
             weeks = np.ceil(remaining / rate)
         # The pair moves in the first week whose accumulated hazard reaches E (at least 1).
         weeks[rate <= 0] = np.inf
         np.maximum(weeks, 1.0, out=weeks)
-        due = np.full(len(pairs), NEVER, dtype=np.int32)
+        due = np.full(len(clocks), NEVER, dtype=np.int32)
         soon = weeks < NEVER - week
         due[soon] = week - 1 + weeks[soon]
-        self.remaining[pairs] = remaining
-        self.rate[pairs] = rate
-        self.since[pairs] = week
-        self.due[pairs] = due
-        self.enqueue(pairs[soon], due[soon])
+        self.remaining[clocks] = remaining
+        self.rate[clocks] = rate
+        self.since[clocks] = week
+        self.due[clocks] = due
+        self.enqueue(clocks[soon], due[soon])
 
-    def enqueue(self, pairs: np.ndarray, due: np.ndarray) -> None:
-        """File pairs under the week they are due (or the epoch, if that is not open yet)."""
+    def enqueue(self, clocks: np.ndarray, due: np.ndarray) -> None:
+        """File clocks under the week they are due (or the epoch, if that is not open yet)."""
+        if len(clocks) == 0:
+            return
         epoch = due // EPOCH
         near = epoch <= self.open_epoch
+        if near.all():
+            file_under(self.queue, clocks.astype(np.int32), due)
+            return
         far = ~near & (epoch < self.lump)
-        file_under(self.queue, pairs[near].astype(np.int32), due[near])
-        file_under(self.later, pairs[far].astype(np.int32), epoch[far])
+        file_under(self.queue, clocks[near].astype(np.int32), due[near])
+        file_under(self.later, clocks[far].astype(np.int32), epoch[far])
 
     def pop(self, week: int) -> np.ndarray:
-        """Pairs due in ``week`` (stale entries, rescheduled since, dropped)."""
+        """Clocks due in ``week`` (stale entries, rescheduled since, dropped)."""
         while week // EPOCH > self.open_epoch:
             self.open_epoch += 1
             if self.open_epoch == self.lump:
                 self.lump *= 2
-                pairs = np.flatnonzero((self.due // EPOCH >= self.open_epoch) & (self.due != NEVER))
-                self.enqueue(pairs, self.due[pairs])
+                clocks = np.flatnonzero((self.due // EPOCH >= self.open_epoch)
+                                        & (self.due != NEVER))
+                self.enqueue(clocks, self.due[clocks])
                 continue
             batch = self.later.pop(self.open_epoch, [])
             if batch:
-                pairs = distinct(np.concatenate(batch), self.scratch)
-                pairs = pairs[self.due[pairs] // EPOCH == self.open_epoch]
-                file_under(self.queue, pairs, self.due[pairs])
+                clocks = distinct(np.concatenate(batch))
+                clocks = clocks[self.due[clocks] // EPOCH == self.open_epoch]
+                file_under(self.queue, clocks, self.due[clocks])
         batch = self.queue.pop(week, [])
         if not batch:
             return np.empty(0, dtype=np.int64)
-        pairs = distinct(np.concatenate(batch), self.scratch)
-        return pairs[self.due[pairs] == week].astype(np.int64)
+        clocks = distinct(batch[0] if len(batch) == 1 else np.concatenate(batch))
+        return clocks[self.due[clocks] == week].astype(np.int64)
 
 
-def distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-    """The distinct values of an int array in O(n), without sorting.
+def _rate(hazard: np.ndarray) -> np.ndarray:
+    """``-log(1 - h)`` as stored (float32); ``inf`` for a sure move."""
+    with np.errstate(divide="ignore"):
+        return (-np.log1p(-np.minimum(hazard, 1.0))).astype(np.float32)
 
-    ``scratch`` is a reusable int array longer than the largest value; each
-    value keeps its last position, so the result is deterministic.
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an int array, each at its last position, in position order.
+
+    Deterministic (no hash order); O(n log n) without a scratch array the size of
+    every clock.
     """
-    positions = np.arange(len(values))
-    scratch[values] = positions
-    return values[scratch[values] == positions]
+    if len(values) < 2:
+        return values
+    last = last_positions(values)
+    return values[last]
 
 
-def file_under(queue: dict, pairs: np.ndarray, keys: np.ndarray) -> None:
-    """Append pairs to ``queue[key]``, one slice per distinct key."""
-    if len(pairs) == 0:
+def last_positions(values: np.ndarray) -> np.ndarray:
+    """Sorted positions of the last occurrence of each distinct value of ``values``."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    # In a stable sort, the last of each run of equal values is its last occurrence.
+    ends = np.empty(len(values), dtype=bool)
+    ends[-1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=ends[:-1])
+    return np.sort(order[ends])
+
+
+def file_under(queue: dict, clocks: np.ndarray, keys: np.ndarray) -> None:
+    """Append clocks to ``queue[key]``, one slice per distinct key."""
+    if len(clocks) == 0:
+        return
+    if len(clocks) == 1 or keys.min() == keys.max():
+        queue[int(keys[0])].append(clocks)
         return
     order = np.argsort(keys, kind="stable")
-    pairs, keys = pairs[order], keys[order]
-    bounds = np.r_[0, np.flatnonzero(np.diff(keys)) + 1, len(keys)]
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        queue[int(keys[a])].append(pairs[a:b])
+    clocks, keys = clocks[order], keys[order]
+    bounds = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = [0, *bounds.tolist()]
+    ends = [*bounds.tolist(), len(keys)]
+    for a, b, k in zip(starts, ends, keys[starts].tolist(), strict=True):
+        queue[k].append(clocks[a:b])

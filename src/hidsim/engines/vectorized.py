@@ -20,7 +20,7 @@ import numpy as np
 
 from hidsim.accounting import Tally, footprints, tally
 from hidsim.engines.base import make_branches
-from hidsim.engines.clocks import Clocks, distinct
+from hidsim.engines.clocks import Clocks
 from hidsim.parameters import Parameters
 from hidsim.pilots import PilotEvent
 from hidsim.state import ADOPTER, AWARE
@@ -67,8 +67,23 @@ class VectorizedEngine:
         self.status = stack.status.reshape(-1)  # a view: engine and branch states share it
         self.degree = np.maximum(population.degree, 1).astype(np.float64)
         self.resident_scratch = np.zeros(self.n, dtype=np.int32)
-        self.clocks = Clocks(self.status.size, horizon)
         layers = len(self.branches)
+        # A service no pilot touches evolves in the counterfactual exactly as in the scenario
+        # (same statuses, ties, outreach and thresholds E): its counterfactual row copies the
+        # scenario's moves instead of running clocks of its own, which halves its cost.
+        self.copied = ~np.asarray(piloted, dtype=bool)
+        # Only rows with clocks of their own ("active": every scenario row, and the
+        # counterfactual rows of piloted services) get clocks and tie counts, numbered in
+        # row order so that a pair and its clock sort alike.
+        n_rows = layers * self.n_services
+        active = np.array([r < self.n_services or not self.copied[r % self.n_services]
+                           for r in range(n_rows)])
+        self.active_rows = np.flatnonzero(active)
+        self.slot = np.full(n_rows, -1, dtype=np.int64)
+        self.slot[self.active_rows] = np.arange(len(self.active_rows))
+        self.shift = (self.slot - np.arange(n_rows)) * self.n  # pair + shift = clock
+        self.unshift = (self.active_rows - np.arange(len(self.active_rows))) * self.n
+        self.clocks = Clocks(len(self.active_rows) * self.n, horizon, self.key, self._pattern)
         # Running tallies, stacked like the branches; each branch's Tally holds views.
         self.foot = np.stack(
             [
@@ -91,51 +106,51 @@ class VectorizedEngine:
             )
             for k in range(layers)
         ]
-        # Ties are unweighted, so exposure = adopting ties / ties, counted exactly in integers.
-        adopted = (stack.status == ADOPTER).reshape(layers * self.n_services, self.n)
-        self.adopting_ties = np.zeros(adopted.size, dtype=np.int32)
+        # Ties are unweighted, so exposure = adopting ties / ties, counted exactly in integers
+        # of the smallest type that holds any resident's degree.
+        self.adopting_ties = np.zeros(self.clocks.due.size, dtype=_count_type(population.degree))
+        adopted = (stack.status == ADOPTER).reshape(n_rows, self.n)[self.active_rows]
         if adopted.any():
             counts = population.ties @ adopted.T.astype(np.float64)
-            self.adopting_ties[:] = np.rint(counts).T.astype(np.int32).ravel()
-        # A service no pilot touches evolves in the counterfactual exactly as in the scenario
-        # (same statuses, ties, outreach and thresholds E): its counterfactual row copies the
-        # scenario's moves instead of running clocks of its own, which halves its cost.
-        self.copied = ~np.asarray(piloted, dtype=bool)
+            self.adopting_ties[:] = np.rint(counts).T.astype(self.adopting_ties.dtype).ravel()
         # One service row at a time keeps the temporary arrays of the first schedule small.
-        for row in range(layers * self.n_services):
-            if row < self.n_services or not self.copied[row % self.n_services]:
-                self._restart(np.arange(row * self.n, (row + 1) * self.n), 0)
+        for row in self.active_rows:
+            self._restart(np.arange(row * self.n, (row + 1) * self.n), 0)
 
     # -- the engine interface ----------------------------------------------------------------------
     def step(self, week: int) -> None:
         """Advance both branches one week: move the due pairs, then update their ties."""
-        due = self.clocks.pop(week)
-        if len(due):
+        ringing = self.clocks.pop(week)
+        if len(ringing):
+            due = self._pairs(ringing)
             new = _NEXT_STATUS[self.status[due]]
             twin = (due < self.n_services * self.n) & self.copied[due // self.n % self.n_services]
             touched = self._apply(due, new)
             for layer in range(1, len(self.branches)):
                 offset = layer * self.n_services * self.n
                 self._apply(due[twin] + offset, new[twin], exposures=False)
-            self._restart(due, week + 1)
-            touched = touched[self.status[touched] != ADOPTER]  # adopters ignore their ties
+            self._restart(due, week + 1, ringing)
+            status = self.status[self._pairs(touched)]
+            keep = status != ADOPTER  # adopters ignore their ties
             if not self.params.rule.uses_exposure:
                 # Aware residents' hazard ignores their ties under such a rule.
-                touched = touched[self.status[touched] != AWARE]
-            self._reschedule(touched, week + 1)
+                keep &= status != AWARE
+            self._reschedule(touched[keep], week + 1)
 
     def apply(self, event: PilotEvent, week: int) -> None:
         """Apply a pilot event: take in changed statuses, recompute the service's hazards."""
         for b in event.branches:
             new_row = event.apply_to(self.branches[b])
             row = b * self.n_services + event.service
+            if self.slot[row] < 0:
+                raise ValueError(f"service {event.service} is not marked piloted in branch {b}")
             pairs = np.arange(row * self.n, (row + 1) * self.n)
             if new_row is not None:
                 changed = pairs[self.status[pairs] != new_row]
                 if len(changed):
                     self._apply(changed, new_row[changed - row * self.n])
                     self._restart(changed, week)
-            self._reschedule(pairs, week)
+            self._reschedule(self._clocks(pairs), week)
 
     def tally(self, branch: int) -> Tally:
         """The branch's running tally (kept up to date, not recounted)."""
@@ -173,22 +188,32 @@ class VectorizedEngine:
         if exposures:
             unique = self._count_adopting_ties(row, i, gain)
         for k in np.unique(layer):
-            self._update_footprints(k, distinct(i[layer == k], self.resident_scratch))
+            self._update_footprints(k, _distinct(i[layer == k], self.resident_scratch))
         return unique
 
     def _count_adopting_ties(self, row, i, gain) -> np.ndarray:
-        """Ties of residents who started or stopped see a different exposure next week."""
+        """Ties of residents who started or stopped see a different exposure next week.
+
+        Returns:
+            The clocks of those ties, each once, in the order of their last mention.
+        """
         ties, n = self.population.ties, self.n
         counts = np.diff(ties.indptr)[i]
         starts = np.repeat(ties.indptr[i] - np.cumsum(counts) + counts, counts)
-        touched = np.repeat(row, counts) * n + ties.indices[starts + np.arange(counts.sum())]
-        scratch = self.clocks.scratch
-        unique = distinct(touched, scratch)
-        scratch[unique] = np.arange(len(unique))
-        self.adopting_ties[unique] += np.bincount(
-            scratch[touched], weights=np.repeat(gain, counts), minlength=len(unique)
-        ).astype(np.int32)
-        return unique
+        touched = np.repeat(self.slot[row], counts) * n + ties.indices[starts + np.arange(
+            counts.sum())]
+        if len(touched) == 0:
+            return touched
+        order = np.argsort(touched, kind="stable")
+        ordered = touched[order]
+        ends = np.empty(len(ordered), dtype=bool)
+        ends[-1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=ends[:-1])
+        group = np.cumsum(ends) - ends  # run number of each sorted position
+        sums = np.bincount(group, weights=np.repeat(gain, counts)[order])
+        self.adopting_ties[ordered[ends]] += sums.astype(self.adopting_ties.dtype)
+        # In a stable sort the last of a run is the value's last mention.
+        return touched[np.sort(order[ends])]
 
     def _update_footprints(self, layer: int, residents: np.ndarray) -> None:
         """Recompute the footprints of residents whose services changed; adjust district totals."""
@@ -202,20 +227,20 @@ class VectorizedEngine:
         homes = np.broadcast_to(population.home[residents][:, None], delta.shape)
         _add(emissions, domains.ravel(), homes.ravel(), delta.ravel())
 
-    def _restart(self, pairs: np.ndarray, week: int) -> None:
+    def _restart(self, pairs: np.ndarray, week: int, clocks: np.ndarray | None = None) -> None:
         """A new status for pairs: a fresh threshold (shared by the worlds) and hazard."""
-        pattern = pairs % (self.n_services * self.n)  # (service, resident), world left out
-        self.clocks.restart(pairs, self.key, pattern, self._hazard(pairs), week)
+        clocks = self._clocks(pairs) if clocks is None else clocks
+        self.clocks.restart(clocks, self._hazard(pairs, clocks), week)
 
-    def _reschedule(self, pairs: np.ndarray, week: int) -> None:
-        """Recompute the weekly hazard of pairs from ``week`` on."""
-        if len(pairs):
-            self.clocks.set_rates(pairs, self._hazard(pairs), week)
+    def _reschedule(self, clocks: np.ndarray, week: int) -> None:
+        """Recompute the weekly hazard of clocks' pairs from ``week`` on."""
+        if len(clocks):
+            self.clocks.set_rates(clocks, self._hazard(self._pairs(clocks), clocks), week)
 
-    def _hazard(self, pairs: np.ndarray) -> np.ndarray:
+    def _hazard(self, pairs: np.ndarray, clocks: np.ndarray) -> np.ndarray:
         """This week's probability that each pair leaves its status."""
         row, i = np.divmod(pairs, self.n)
-        exposure = self.adopting_ties[pairs] / self.degree[i]
+        exposure = self.adopting_ties[clocks] / self.degree[i]
         home = self.population.home[i]
         partner = self.rows.partner_access[row, i]
         offered = self.rows.available[row, home] | partner
@@ -224,9 +249,41 @@ class VectorizedEngine:
             self.rows.outreach[row, home], offered, partner,
         )
 
+    # -- pairs and their clocks --------------------------------------------------------------------
+    def _clocks(self, pairs: np.ndarray) -> np.ndarray:
+        """The clocks of pairs of active rows."""
+        return pairs + self.shift[pairs // self.n]
+
+    def _pairs(self, clocks: np.ndarray) -> np.ndarray:
+        """The pairs of clocks."""
+        return clocks + self.unshift[clocks // self.n]
+
+    def _pattern(self, clocks: np.ndarray) -> np.ndarray:
+        """What identifies a clock's pair across worlds: (service, resident), world left out."""
+        return self._pairs(clocks) % (self.n_services * self.n)
+
+
+def _count_type(degree: np.ndarray) -> type:
+    """The smallest signed integer type that holds every count of adopting ties."""
+    top = int(degree.max()) if len(degree) else 0
+    for kind in (np.int8, np.int16, np.int32):
+        if top <= np.iinfo(kind).max:
+            return kind
+    return np.int64
+
 
 def _add(table: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
     """``table[rows, cols] += values`` on the table's first two axes flattened, summing repeats."""
     view = table.reshape(-1, table.shape[-1])
     flat = np.bincount(rows * view.shape[1] + cols, weights=values, minlength=view.size)
     view += flat.reshape(view.shape).astype(table.dtype)
+
+
+def _distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """The distinct values of an int array in O(n), each at its last position, in order.
+
+    ``scratch`` is a reusable int array longer than the largest value.
+    """
+    positions = np.arange(len(values))
+    scratch[values] = positions
+    return values[scratch[values] == positions]
