@@ -15,7 +15,6 @@ otherwise), and the result is the same number whenever it is drawn.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
@@ -72,9 +71,13 @@ class Clocks:
         self.since = np.zeros(size, dtype=np.uint16)
         self.due = np.full(size, NEVER, dtype=np.int32)  # week in which the clock rings
         self.stage = np.zeros(size, dtype=np.uint16)  # status changes so far (wraps harmlessly)
-        self.queue: dict[int, list[np.ndarray]] = defaultdict(list)  # week -> clocks due
-        self.later: dict[int, list[np.ndarray]] = defaultdict(list)  # epoch -> clocks due then
-        self.open_epoch = -1  # epochs up to this one are filed by week in `queue`
+        # The queue: chunks of (clock, week due) for the open epochs, and of (clock, epoch
+        # due) for later ones, in the order they were filed. A week's clocks are those of
+        # its chunks' entries in filing order: the same order as one list per week, for a
+        # handful of array operations a week however widely the due weeks spread.
+        self.near: list[tuple[np.ndarray, np.ndarray]] = []
+        self.later: list[tuple[np.ndarray, np.ndarray]] = []
+        self.open_epoch = -1  # epochs up to this one are filed by week in `near`
         # Clocks due after the horizon are not filed at all (most never ring in the run);
         # should the run go on that far, they are found again in `due`.
         self.lump = horizon // EPOCH + 1
@@ -151,11 +154,13 @@ class Clocks:
         epoch = due // EPOCH
         near = epoch <= self.open_epoch
         if near.all():
-            file_under(self.queue, clocks.astype(np.int32), due)
+            self.near.append((clocks.astype(np.int32), due))
             return
         far = ~near & (epoch < self.lump)
-        file_under(self.queue, clocks[near].astype(np.int32), due[near])
-        file_under(self.later, clocks[far].astype(np.int32), epoch[far])
+        if near.any():
+            self.near.append((clocks[near].astype(np.int32), due[near]))
+        if far.any():
+            self.later.append((clocks[far].astype(np.int32), epoch[far]))
 
     def pop(self, week: int) -> np.ndarray:
         """Clocks due in ``week`` (stale entries, rescheduled since, dropped)."""
@@ -167,16 +172,37 @@ class Clocks:
                                         & (self.due != NEVER))
                 self.enqueue(clocks, self.due[clocks])
                 continue
-            batch = self.later.pop(self.open_epoch, [])
-            if batch:
-                clocks = distinct(np.concatenate(batch))
+            batch = _take(self.later, self.open_epoch)
+            if len(batch):
+                clocks = distinct(batch)
                 clocks = clocks[self.due[clocks] // EPOCH == self.open_epoch]
-                file_under(self.queue, clocks, self.due[clocks])
-        batch = self.queue.pop(week, [])
-        if not batch:
+                if len(clocks):
+                    self.near.append((clocks, self.due[clocks]))
+        batch = _take(self.near, week)
+        if len(batch) == 0:
             return np.empty(0, dtype=np.int64)
-        clocks = distinct(batch[0] if len(batch) == 1 else np.concatenate(batch))
+        clocks = distinct(batch)
         return clocks[self.due[clocks] == week].astype(np.int64)
+
+
+def _take(chunks: list[tuple[np.ndarray, np.ndarray]], key: int) -> np.ndarray:
+    """Remove and return the entries filed under ``key``, in filing order.
+
+    Entries under earlier keys are dropped too (their week has passed); the rest stay
+    as one chunk.
+    """
+    if not chunks:
+        return np.empty(0, dtype=np.int32)
+    if len(chunks) == 1:
+        clocks, keys = chunks[0]
+    else:
+        clocks = np.concatenate([c for c, _ in chunks])
+        keys = np.concatenate([k for _, k in chunks])
+    chunks.clear()
+    rest = keys > key
+    if rest.any():
+        chunks.append((clocks[rest], keys[rest]))
+    return clocks[keys == key]
 
 
 def _rate(hazard: np.ndarray) -> np.ndarray:
@@ -206,19 +232,3 @@ def last_positions(values: np.ndarray) -> np.ndarray:
     ends[-1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=ends[:-1])
     return np.sort(order[ends])
-
-
-def file_under(queue: dict, clocks: np.ndarray, keys: np.ndarray) -> None:
-    """Append clocks to ``queue[key]``, one slice per distinct key."""
-    if len(clocks) == 0:
-        return
-    if len(clocks) == 1 or keys.min() == keys.max():
-        queue[int(keys[0])].append(clocks)
-        return
-    order = np.argsort(keys, kind="stable")
-    clocks, keys = clocks[order], keys[order]
-    bounds = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    starts = [0, *bounds.tolist()]
-    ends = [*bounds.tolist(), len(keys)]
-    for a, b, k in zip(starts, ends, keys[starts].tolist(), strict=True):
-        queue[k].append(clocks[a:b])
