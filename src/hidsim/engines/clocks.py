@@ -16,11 +16,12 @@ otherwise), and the result is the same number whenever it is drawn.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 
-NEVER = np.iinfo(np.int32).max
-EPOCH = 32  # weeks per coarse bucket: far-off pairs are sorted into weeks only when near
+from hidsim.engines.kernels import EPOCH, NEVER, NUMPY
+
 _WEEK_LIMIT = np.iinfo(np.uint16).max  # `since` is uint16 until a run steps this far
 
 
@@ -58,11 +59,12 @@ class Clocks:
         key: the run's key (for the thresholds ``E``).
         pattern: maps clock indices to what identifies a pair across worlds (so the
             worlds share ``E``).
+        kernels: the bookkeeping functions (:func:`hidsim.engines.kernels.kernels`).
     """
 
     def __init__(self, size: int, horizon: int, key: int,
-                 pattern: Callable[[np.ndarray], np.ndarray]):
-        self.key, self.pattern = key, pattern
+                 pattern: Callable[[np.ndarray], np.ndarray], kernels: SimpleNamespace = NUMPY):
+        self.key, self.pattern, self.kernels = key, pattern, kernels
         # Threshold E minus the hazard accumulated so far; NaN: E not drawn yet (rate 0).
         self.remaining = np.full(size, np.nan)
         # float32 is plenty for a weekly rate and halves the largest array but one.
@@ -92,11 +94,20 @@ class Clocks:
         """
         self.stage[clocks] += 1
         rate = _rate(hazard)
-        remaining = np.full(len(clocks), np.nan)
         live = rate > 0
+        if not live.any():
+            # What `_schedule` would store for clocks that never ring (most of a service
+            # that is not on the market), without the arithmetic.
+            self._widen(week)
+            self.remaining[clocks] = np.nan
+            self.rate[clocks] = rate
+            self.since[clocks] = week
+            self.due[clocks] = NEVER
+            return
         if live.all():
             remaining = self._draw(clocks)
-        elif live.any():
+        else:
+            remaining = np.full(len(clocks), np.nan)
             remaining[live] = self._draw(clocks[live])
         self._schedule(clocks, remaining, rate, week)
 
@@ -133,19 +144,14 @@ class Clocks:
     def _schedule(self, clocks, remaining, rate, week: int) -> None:
         """Store the clock state and queue the clocks for the week they are due."""
         self._widen(week)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            weeks = np.ceil(remaining / rate)
-        # The pair moves in the first week whose accumulated hazard reaches E (at least 1).
-        weeks[rate <= 0] = np.inf
-        np.maximum(weeks, 1.0, out=weeks)
-        due = np.full(len(clocks), NEVER, dtype=np.int32)
-        soon = weeks < NEVER - week
-        due[soon] = week - 1 + weeks[soon]
-        self.remaining[clocks] = remaining
-        self.rate[clocks] = rate
-        self.since[clocks] = week
-        self.due[clocks] = due
-        self.enqueue(clocks[soon], due[soon])
+        near, due, far, epoch = self.kernels.schedule(
+            clocks, remaining, rate, week, self.open_epoch, self.lump,
+            self.remaining, self.rate, self.since, self.due,
+        )
+        if len(near):
+            self.near.append((near, due))
+        if len(far):
+            self.later.append((far, epoch))
 
     def enqueue(self, clocks: np.ndarray, due: np.ndarray) -> None:
         """File clocks under the week they are due (or the epoch, if that is not open yet)."""

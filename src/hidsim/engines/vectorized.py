@@ -21,6 +21,7 @@ import numpy as np
 from hidsim.accounting import Tally, footprints, tally
 from hidsim.engines.base import make_branches
 from hidsim.engines.clocks import Clocks
+from hidsim.engines.kernels import kernels
 from hidsim.parameters import Parameters
 from hidsim.pilots import PilotEvent
 from hidsim.state import ADOPTER, AWARE
@@ -83,7 +84,10 @@ class VectorizedEngine:
         self.slot[self.active_rows] = np.arange(len(self.active_rows))
         self.shift = (self.slot - np.arange(n_rows)) * self.n  # pair + shift = clock
         self.unshift = (self.active_rows - np.arange(len(self.active_rows))) * self.n
-        self.clocks = Clocks(len(self.active_rows) * self.n, horizon, self.key, self._pattern)
+        #: The bookkeeping functions, compiled when numba is there (HIDSIM_KERNELS overrides).
+        self.kernels = kernels()
+        self.clocks = Clocks(len(self.active_rows) * self.n, horizon, self.key, self._pattern,
+                             self.kernels)
         # Running tallies, stacked like the branches; each branch's Tally holds views.
         self.foot = np.stack(
             [
@@ -115,7 +119,8 @@ class VectorizedEngine:
             self.adopting_ties[:] = np.rint(counts).T.astype(self.adopting_ties.dtype).ravel()
         # One service row at a time keeps the temporary arrays of the first schedule small.
         for row in self.active_rows:
-            self._restart(np.arange(row * self.n, (row + 1) * self.n), 0)
+            clocks = np.arange(self.slot[row] * self.n, (self.slot[row] + 1) * self.n)
+            self.clocks.restart(clocks, self._row_hazard(row), 0)
 
     # -- the engine interface ----------------------------------------------------------------------
     def step(self, week: int) -> None:
@@ -150,7 +155,8 @@ class VectorizedEngine:
                 if len(changed):
                     self._apply(changed, new_row[changed - row * self.n])
                     self._restart(changed, week)
-            self._reschedule(self._clocks(pairs), week)
+            clocks = self._clocks(pairs)
+            self.clocks.set_rates(clocks, self._row_hazard(row), week)
 
     def tally(self, branch: int) -> Tally:
         """The branch's running tally (kept up to date, not recounted)."""
@@ -167,53 +173,26 @@ class VectorizedEngine:
                 which have no clocks of their own).
 
         Returns:
-            The pairs whose exposure changed (ties of starters and stoppers).
+            The clocks whose exposure changed (ties of starters and stoppers).
         """
-        population, n, n_s = self.population, self.n, self.n_services
-        old = self.status[pairs]
-        self.status[pairs] = new
-        row, i = np.divmod(pairs, n)
-        layer, s = np.divmod(row, n_s)
-        home = population.home[i]
-        gain = (new == ADOPTER).astype(np.int64) - (old == ADOPTER)
-        _add(self.adopters, row, home, gain)
-        _add(self.aware, row, home, (new == AWARE).astype(np.int64) - (old == AWARE))
-        _add(self.by_income, row, population.income[i], gain)
-        moved = gain != 0
-        if not moved.any():
+        population, k = self.population, self.kernels
+        row, i, gain = k.apply_moves(
+            self.status, pairs, new.astype(np.int8), self.n, self.n_services,
+            self.adopters.shape[-1], self.by_income.shape[-1], population.home, population.income,
+            self.params.services.hours_saved, self.adopters.reshape(-1), self.aware.reshape(-1),
+            self.by_income.reshape(-1), self.hours.reshape(-1),
+        )
+        if len(gain) == 0:
             return np.empty(0, dtype=np.int64)
-        row, layer, s, i, gain = row[moved], layer[moved], s[moved], i[moved], gain[moved]
-        _add(self.hours, layer, population.home[i], gain * self.params.services.hours_saved[s])
         unique = np.empty(0, dtype=np.int64)
         if exposures:
-            unique = self._count_adopting_ties(row, i, gain)
-        for k in np.unique(layer):
-            self._update_footprints(k, _distinct(i[layer == k], self.resident_scratch))
+            ties = population.ties
+            unique = k.count_ties(ties.indptr, ties.indices, self.slot, self.n, row, i, gain,
+                                  self.adopting_ties)
+        layer = row // self.n_services
+        for b in np.unique(layer):
+            self._update_footprints(b, _distinct(i[layer == b], self.resident_scratch))
         return unique
-
-    def _count_adopting_ties(self, row, i, gain) -> np.ndarray:
-        """Ties of residents who started or stopped see a different exposure next week.
-
-        Returns:
-            The clocks of those ties, each once, in the order of their last mention.
-        """
-        ties, n = self.population.ties, self.n
-        counts = np.diff(ties.indptr)[i]
-        starts = np.repeat(ties.indptr[i] - np.cumsum(counts) + counts, counts)
-        touched = np.repeat(self.slot[row], counts) * n + ties.indices[starts + np.arange(
-            counts.sum())]
-        if len(touched) == 0:
-            return touched
-        order = np.argsort(touched, kind="stable")
-        ordered = touched[order]
-        ends = np.empty(len(ordered), dtype=bool)
-        ends[-1] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=ends[:-1])
-        group = np.cumsum(ends) - ends  # run number of each sorted position
-        sums = np.bincount(group, weights=np.repeat(gain, counts)[order])
-        self.adopting_ties[ordered[ends]] += sums.astype(self.adopting_ties.dtype)
-        # In a stable sort the last of a run is the value's last mention.
-        return touched[np.sort(order[ends])]
 
     def _update_footprints(self, layer: int, residents: np.ndarray) -> None:
         """Recompute the footprints of residents whose services changed; adjust district totals."""
@@ -222,10 +201,7 @@ class VectorizedEngine:
         new = footprints(status, population.footprint[residents], params.services, params.rebound)
         delta = new - self.foot[layer, residents]
         self.foot[layer, residents] = new
-        emissions = self.emissions[layer]
-        domains = np.broadcast_to(np.arange(emissions.shape[0]), delta.shape)
-        homes = np.broadcast_to(population.home[residents][:, None], delta.shape)
-        _add(emissions, domains.ravel(), homes.ravel(), delta.ravel())
+        self.kernels.add_emissions(self.emissions[layer], delta, population.home[residents])
 
     def _restart(self, pairs: np.ndarray, week: int, clocks: np.ndarray | None = None) -> None:
         """A new status for pairs: a fresh threshold (shared by the worlds) and hazard."""
@@ -249,6 +225,19 @@ class VectorizedEngine:
             self.rows.outreach[row, home], offered, partner,
         )
 
+    def _row_hazard(self, row: int) -> np.ndarray:
+        """:meth:`_hazard` of every pair of a row (the same numbers, gathered by slices)."""
+        n, slot = self.n, self.slot[row]
+        exposure = self.adopting_ties[slot * n:(slot + 1) * n] / self.degree
+        home = self.population.home
+        partner = self.rows.partner_access[row]
+        offered = self.rows.available[row][home] | partner
+        return transition_chance(
+            self.params, np.full(n, row % self.n_services), np.arange(n),
+            self.status[row * n:(row + 1) * n], exposure, self.rows.outreach[row][home], offered,
+            partner,
+        )
+
     # -- pairs and their clocks --------------------------------------------------------------------
     def _clocks(self, pairs: np.ndarray) -> np.ndarray:
         """The clocks of pairs of active rows."""
@@ -270,13 +259,6 @@ def _count_type(degree: np.ndarray) -> type:
         if top <= np.iinfo(kind).max:
             return kind
     return np.int64
-
-
-def _add(table: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
-    """``table[rows, cols] += values`` on the table's first two axes flattened, summing repeats."""
-    view = table.reshape(-1, table.shape[-1])
-    flat = np.bincount(rows * view.shape[1] + cols, weights=values, minlength=view.size)
-    view += flat.reshape(view.shape).astype(table.dtype)
 
 
 def _distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
