@@ -65,14 +65,21 @@ class Clocks:
     def __init__(self, size: int, horizon: int, key: int,
                  pattern: Callable[[np.ndarray], np.ndarray], kernels: SimpleNamespace = NUMPY):
         self.key, self.pattern, self.kernels = key, pattern, kernels
-        # Threshold E minus the hazard accumulated so far; NaN: E not drawn yet (rate 0).
-        self.remaining = np.full(size, np.nan)
+        # Every array starts as zero bytes, and a clock whose hazard is 0 at set-up is never
+        # written until something changes for it: the pages of a service that stays off the
+        # market are never touched, so they take no memory. For that, three arrays store
+        # their value XOR the value a fresh clock has:
+        # threshold E minus the hazard accumulated so far (NaN: E not drawn yet), as the
+        # bits of the float64 XOR those of NaN ...
+        self._remaining = np.zeros(size, dtype=np.uint64)
+        # ... the week in which the clock rings XOR NEVER ...
+        self._due = np.zeros(size, dtype=np.int32)
+        # ... and the status changes so far (uint16, wraps harmlessly) XOR 1.
+        self._stage = np.zeros(size, dtype=np.uint16)
         # float32 is plenty for a weekly rate and halves the largest array but one.
         self.rate = np.zeros(size, dtype=np.float32)  # -log(1 - h) of the current week
         # Week from which `rate` applies: uint16 while weeks fit (widened if a run goes on).
         self.since = np.zeros(size, dtype=np.uint16)
-        self.due = np.full(size, NEVER, dtype=np.int32)  # week in which the clock rings
-        self.stage = np.zeros(size, dtype=np.uint16)  # status changes so far (wraps harmlessly)
         # The queue: chunks of (clock, week due) for the open epochs, and of (clock, epoch
         # due) for later ones, in the order they were filed. A week's clocks are those of
         # its chunks' entries in filing order: the same order as one list per week, for a
@@ -84,6 +91,33 @@ class Clocks:
         # should the run go on that far, they are found again in `due`.
         self.lump = horizon // EPOCH + 1
 
+    @property
+    def remaining(self) -> np.ndarray:
+        """Threshold minus the hazard accumulated so far, per clock (NaN: not drawn yet)."""
+        return (self._remaining ^ _NAN_BITS).view(np.float64)
+
+    @property
+    def due(self) -> np.ndarray:
+        """The week in which each clock rings (``NEVER``: not in any week)."""
+        return self._due ^ NEVER
+
+    @property
+    def stage(self) -> np.ndarray:
+        """How many times each clock's pair has changed status (uint16, wrapping)."""
+        return self._stage ^ np.uint16(1)
+
+    def start(self, clocks: np.ndarray, hazard: np.ndarray) -> None:
+        """Week 0: the first status of fresh clocks (never written before).
+
+        The same as :meth:`restart` at week 0, without writing the clocks whose hazard
+        is 0: their zero bytes already say so.
+        """
+        rate = _rate(hazard)
+        live = rate > 0
+        if live.any():
+            clocks, rate = clocks[live], rate[live]
+            self._schedule(clocks, self._draw(clocks), rate, 0)
+
     def restart(self, clocks: np.ndarray, hazard: np.ndarray, week: int) -> None:
         """Start a new status: a fresh threshold ``E`` and a hazard from ``week`` on.
 
@@ -92,17 +126,18 @@ class Clocks:
             hazard: weekly probability of moving, per clock.
             week: the first week of the new status.
         """
-        self.stage[clocks] += 1
+        one = np.uint16(1)
+        self._stage[clocks] = ((self._stage[clocks] ^ one) + one) ^ one
         rate = _rate(hazard)
         live = rate > 0
         if not live.any():
             # What `_schedule` would store for clocks that never ring (most of a service
             # that is not on the market), without the arithmetic.
             self._widen(week)
-            self.remaining[clocks] = np.nan
+            self._remaining[clocks] = 0  # NaN: not drawn
             self.rate[clocks] = rate
             self.since[clocks] = week
-            self.due[clocks] = NEVER
+            self._due[clocks] = 0  # NEVER
             return
         if live.all():
             remaining = self._draw(clocks)
@@ -125,7 +160,7 @@ class Clocks:
         # week it got that rate has spent nothing (inf * 0 would be NaN).
         spent = np.zeros(len(clocks))
         np.multiply(self.rate[clocks], elapsed, out=spent, where=elapsed > 0)
-        remaining = self.remaining[clocks] - spent
+        remaining = (self._remaining[clocks] ^ _NAN_BITS).view(np.float64) - spent
         # Not drawn yet: its rate was 0, so nothing was spent and E is what it would have been.
         lazy = np.isnan(remaining)
         if lazy.any():
@@ -134,7 +169,8 @@ class Clocks:
 
     def _draw(self, clocks: np.ndarray) -> np.ndarray:
         """The threshold ``E`` of clocks at their current stage."""
-        return -np.log(hashed_uniform(self.key, self.pattern(clocks), self.stage[clocks]))
+        stage = self._stage[clocks] ^ np.uint16(1)
+        return -np.log(hashed_uniform(self.key, self.pattern(clocks), stage))
 
     def _widen(self, week: int) -> None:
         """Widen ``since`` to int32 before a week no longer fits in uint16."""
@@ -145,8 +181,8 @@ class Clocks:
         """Store the clock state and queue the clocks for the week they are due."""
         self._widen(week)
         near, due, far, epoch = self.kernels.schedule(
-            clocks, remaining, rate, week, self.open_epoch, self.lump,
-            self.remaining, self.rate, self.since, self.due,
+            clocks, remaining, remaining.view(np.uint64) ^ _NAN_BITS, rate, week,
+            self.open_epoch, self.lump, self._remaining, self.rate, self.since, self._due,
         )
         if len(near):
             self.near.append((near, due))
@@ -174,21 +210,22 @@ class Clocks:
             self.open_epoch += 1
             if self.open_epoch == self.lump:
                 self.lump *= 2
-                clocks = np.flatnonzero((self.due // EPOCH >= self.open_epoch)
-                                        & (self.due != NEVER))
-                self.enqueue(clocks, self.due[clocks])
+                due = self.due
+                clocks = np.flatnonzero((due // EPOCH >= self.open_epoch) & (due != NEVER))
+                self.enqueue(clocks, due[clocks])
                 continue
             batch = _take(self.later, self.open_epoch)
             if len(batch):
                 clocks = distinct(batch)
-                clocks = clocks[self.due[clocks] // EPOCH == self.open_epoch]
-                if len(clocks):
-                    self.near.append((clocks, self.due[clocks]))
+                due = self._due[clocks] ^ NEVER
+                keep = due // EPOCH == self.open_epoch
+                if keep.any():
+                    self.near.append((clocks[keep], due[keep]))
         batch = _take(self.near, week)
         if len(batch) == 0:
             return np.empty(0, dtype=np.int64)
         clocks = distinct(batch)
-        return clocks[self.due[clocks] == week].astype(np.int64)
+        return clocks[(self._due[clocks] ^ NEVER) == week].astype(np.int64)
 
 
 def _take(chunks: list[tuple[np.ndarray, np.ndarray]], key: int) -> np.ndarray:
@@ -209,6 +246,9 @@ def _take(chunks: list[tuple[np.ndarray, np.ndarray]], key: int) -> np.ndarray:
     if rest.any():
         chunks.append((clocks[rest], keys[rest]))
     return clocks[keys == key]
+
+
+_NAN_BITS = np.float64(np.nan).view(np.uint64)  # the stored remaining of a fresh clock
 
 
 def _rate(hazard: np.ndarray) -> np.ndarray:

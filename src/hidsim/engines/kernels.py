@@ -118,12 +118,14 @@ def add_emissions(emissions, delta, homes):
     emissions += flat.reshape(emissions.shape)
 
 
-def schedule(clocks, remaining, rate, week, open_epoch, lump, store_remaining, store_rate,
-             store_since, store_due):
+def schedule(clocks, remaining, remaining_bits, rate, week, open_epoch, lump, store_remaining,
+             store_rate, store_since, store_due):
     """Store clocks' state and split them by where they are filed.
 
     A clock rings in the first week whose accumulated hazard reaches its threshold
-    (at least one week on); clocks that never ring (rate 0) are not filed.
+    (at least one week on); clocks that never ring (rate 0) are not filed. The stored
+    ``remaining`` are ``remaining_bits`` (the float64 bits XOR those of NaN) and the
+    stored due weeks are XOR ``NEVER`` (:class:`hidsim.engines.clocks.Clocks`).
 
     Returns:
         ``(near, due, far, epoch)``: clocks due in an open epoch and their weeks,
@@ -136,10 +138,10 @@ def schedule(clocks, remaining, rate, week, open_epoch, lump, store_remaining, s
     due = np.full(len(clocks), NEVER, dtype=np.int32)
     soon = weeks < NEVER - week
     due[soon] = week - 1 + weeks[soon]
-    store_remaining[clocks] = remaining
+    store_remaining[clocks] = remaining_bits
     store_rate[clocks] = rate
     store_since[clocks] = week
-    store_due[clocks] = due
+    store_due[clocks] = due ^ NEVER
     clocks, due = clocks[soon].astype(np.int32), due[soon]
     epoch = due // EPOCH
     near = epoch <= open_epoch
@@ -237,8 +239,8 @@ def _compiled() -> SimpleNamespace:
                 emissions[d, h] += added[d, h]
 
     @jit
-    def schedule_c(clocks, remaining, rate, week, open_epoch, lump, store_remaining, store_rate,
-                   store_since, store_due):
+    def schedule_c(clocks, remaining, remaining_bits, rate, week, open_epoch, lump,
+                   store_remaining, store_rate, store_since, store_due):
         k = len(clocks)
         near = np.empty(k, dtype=np.int32)
         near_due = np.empty(k, dtype=np.int32)
@@ -254,10 +256,10 @@ def _compiled() -> SimpleNamespace:
             due = NEVER
             if weeks < NEVER - week:
                 due = np.int32(week - 1 + weeks)
-            store_remaining[c] = remaining[j]
+            store_remaining[c] = remaining_bits[j]
             store_rate[c] = rate[j]
             store_since[c] = week
-            store_due[c] = due
+            store_due[c] = due ^ NEVER
             if due != NEVER:
                 epoch = due // EPOCH
                 if epoch <= open_epoch:

@@ -112,7 +112,7 @@ class VectorizedEngine:
         ]
         # Ties are unweighted, so exposure = adopting ties / ties, counted exactly in integers
         # of the smallest type that holds any resident's degree.
-        self.adopting_ties = np.zeros(self.clocks.due.size, dtype=_count_type(population.degree))
+        self.adopting_ties = np.zeros(self.clocks.rate.size, dtype=_count_type(population.degree))
         adopted = (stack.status == ADOPTER).reshape(n_rows, self.n)[self.active_rows]
         if adopted.any():
             counts = population.ties @ adopted.T.astype(np.float64)
@@ -120,7 +120,7 @@ class VectorizedEngine:
         # One service row at a time keeps the temporary arrays of the first schedule small.
         for row in self.active_rows:
             clocks = np.arange(self.slot[row] * self.n, (self.slot[row] + 1) * self.n)
-            self.clocks.restart(clocks, self._row_hazard(row), 0)
+            self.clocks.start(clocks, self._row_hazard(row))
 
     # -- the engine interface ----------------------------------------------------------------------
     def step(self, week: int) -> None:
