@@ -28,6 +28,7 @@ from hidsim.state import ADOPTER, AWARE
 from hidsim.transitions import transition_chance
 from hidsim.world import SyntheticPopulation
 
+_CHUNK = 1 << 15  # residents per slice of a whole row (set-up, pilot events)
 _NEXT_STATUS = np.array([AWARE, ADOPTER, AWARE], dtype=np.int8)  # indexed by current status
 
 
@@ -119,8 +120,9 @@ class VectorizedEngine:
             self.adopting_ties[:] = np.rint(counts).T.astype(self.adopting_ties.dtype).ravel()
         # One service row at a time keeps the temporary arrays of the first schedule small.
         for row in self.active_rows:
-            clocks = np.arange(self.slot[row] * self.n, (self.slot[row] + 1) * self.n)
-            self.clocks.start(clocks, self._row_hazard(row))
+            for a, b in self._chunks():
+                clocks = np.arange(self.slot[row] * self.n + a, self.slot[row] * self.n + b)
+                self.clocks.start(clocks, self._row_hazard(row, a, b))
 
     # -- the engine interface ----------------------------------------------------------------------
     def step(self, week: int) -> None:
@@ -149,14 +151,15 @@ class VectorizedEngine:
             row = b * self.n_services + event.service
             if self.slot[row] < 0:
                 raise ValueError(f"service {event.service} is not marked piloted in branch {b}")
-            pairs = np.arange(row * self.n, (row + 1) * self.n)
             if new_row is not None:
-                changed = pairs[self.status[pairs] != new_row]
+                first = row * self.n
+                changed = first + np.flatnonzero(self.status[first:first + self.n] != new_row)
                 if len(changed):
                     self._apply(changed, new_row[changed - row * self.n])
                     self._restart(changed, week)
-            clocks = self._clocks(pairs)
-            self.clocks.set_rates(clocks, self._row_hazard(row), week)
+            for a, c in self._chunks():
+                clocks = np.arange(self.slot[row] * self.n + a, self.slot[row] * self.n + c)
+                self.clocks.set_rates(clocks, self._row_hazard(row, a, c), week)
 
     def tally(self, branch: int) -> Tally:
         """The branch's running tally (kept up to date, not recounted)."""
@@ -225,18 +228,27 @@ class VectorizedEngine:
             self.rows.outreach[row, home], offered, partner,
         )
 
-    def _row_hazard(self, row: int) -> np.ndarray:
-        """:meth:`_hazard` of every pair of a row (the same numbers, gathered by slices)."""
+    def _row_hazard(self, row: int, a: int, b: int) -> np.ndarray:
+        """:meth:`_hazard` of the pairs of residents ``a:b`` of a row (gathered by slices)."""
         n, slot = self.n, self.slot[row]
-        exposure = self.adopting_ties[slot * n:(slot + 1) * n] / self.degree
-        home = self.population.home
-        partner = self.rows.partner_access[row]
+        exposure = self.adopting_ties[slot * n + a:slot * n + b] / self.degree[a:b]
+        home = self.population.home[a:b]
+        partner = self.rows.partner_access[row, a:b]
         offered = self.rows.available[row][home] | partner
         return transition_chance(
-            self.params, np.full(n, row % self.n_services), np.arange(n),
-            self.status[row * n:(row + 1) * n], exposure, self.rows.outreach[row][home], offered,
-            partner,
+            self.params, np.full(b - a, row % self.n_services), np.arange(a, b),
+            self.status[row * n + a:row * n + b], exposure, self.rows.outreach[row][home],
+            offered, partner,
         )
+
+    def _chunks(self):
+        """Residents ``a:b`` in slices of at most ``_CHUNK``: whole rows, small temporaries.
+
+        Clocks file themselves in the order they are given, so a row in slices is
+        queued exactly as the whole row would be.
+        """
+        for a in range(0, self.n, _CHUNK):
+            yield a, min(a + _CHUNK, self.n)
 
     # -- pairs and their clocks --------------------------------------------------------------------
     def _clocks(self, pairs: np.ndarray) -> np.ndarray:
