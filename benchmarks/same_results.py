@@ -3,7 +3,7 @@
     python benchmarks/same_results.py --against /work/ref-C
 
 Runs a fixed set of worlds (the toy scenario under both rules, helsinki and suburbs at
-scale 20, the default scenario at scale 11 for 520 weeks; seed 7) with this checkout and,
+scale 20, the default scenario at scale 11 and 1 for 520 weeks; seed 7) with this checkout and,
 in a subprocess with ``PYTHONPATH=DIR/src``, with the other one, and compares every table
 of ``model.results()`` and ``model.pilot_outcomes`` for exact equality.
 """
@@ -24,6 +24,7 @@ CASES = (
     ("helsinki scale 20, 200 weeks", "helsinki", None, 20, 200),
     ("suburbs scale 20, 150 weeks", "suburbs", None, 20, 150),
     ("helsinki scale 11, 520 weeks", "helsinki", None, 11, 520),
+    ("helsinki scale 1, 520 weeks", "helsinki", None, 1, 520),
 )
 
 RUN = r"""

@@ -90,6 +90,19 @@ def test_the_kernels_agree_on_edge_cases():
     np.testing.assert_array_equal(em, em_c)
 
 
+def test_whole_rows_in_slices_give_the_same_results(monkeypatch):
+    from hidsim.engines import vectorized
+
+    scenario = _scenario("helsinki")
+    whole = AdoptionModel(scenario, rng=7, scale=100, weeks=120)
+    whole.run()
+    monkeypatch.setattr(vectorized, "_CHUNK", 97)  # set-up and pilot events in many slices
+    sliced = AdoptionModel(scenario, rng=7, scale=100, weeks=120)
+    sliced.run()
+    for name, table in whole.results().items():
+        assert table.equals(sliced.results()[name]), name
+
+
 def test_the_numpy_path_needs_no_numba(monkeypatch):
     monkeypatch.setattr(kernel_module, "numba", None)
     monkeypatch.delenv("HIDSIM_KERNELS", raising=False)

@@ -136,13 +136,19 @@ class VectorizedEngine:
             for layer in range(1, len(self.branches)):
                 offset = layer * self.n_services * self.n
                 self._apply(due[twin] + offset, new[twin], exposures=False)
-            self._restart(due, week + 1, ringing)
-            status = self.status[self._pairs(touched)]
+            pairs = self._pairs(touched)
+            status = self.status[pairs]
             keep = status != ADOPTER  # adopters ignore their ties
             if not self.params.rule.uses_exposure:
                 # Aware residents' hazard ignores their ties under such a rule.
                 keep &= status != AWARE
-            self._reschedule(touched[keep], week + 1)
+            touched, pairs = touched[keep], pairs[keep]
+            # One hazard for the moved pairs and their ties: restarting clocks changes
+            # nothing a hazard reads, so it can be computed before.
+            hazard = self._hazard(np.concatenate([due, pairs]), np.concatenate([ringing, touched]))
+            self.clocks.restart(ringing, hazard[:len(due)], week + 1)
+            if len(touched):
+                self.clocks.set_rates(touched, hazard[len(due):], week + 1)
 
     def apply(self, event: PilotEvent, week: int) -> None:
         """Apply a pilot event: take in changed statuses, recompute the service's hazards."""
@@ -210,11 +216,6 @@ class VectorizedEngine:
         """A new status for pairs: a fresh threshold (shared by the worlds) and hazard."""
         clocks = self._clocks(pairs) if clocks is None else clocks
         self.clocks.restart(clocks, self._hazard(pairs, clocks), week)
-
-    def _reschedule(self, clocks: np.ndarray, week: int) -> None:
-        """Recompute the weekly hazard of clocks' pairs from ``week`` on."""
-        if len(clocks):
-            self.clocks.set_rates(clocks, self._hazard(self._pairs(clocks), clocks), week)
 
     def _hazard(self, pairs: np.ndarray, clocks: np.ndarray) -> np.ndarray:
         """This week's probability that each pair leaves its status."""
