@@ -37,6 +37,16 @@ from hidsim import AdoptionModel
 from hidsim.scenario import load_scenario
 scenario, engine, scale, weeks = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 s = load_scenario(scenario)
+# Once per process, not per run: importing numba and loading the compiled kernels from
+# their cache (a worker of a sweep pays it once). A toy run does it on any checkout.
+t = time.perf_counter()
+AdoptionModel("toy", engine=engine, weeks=2, rng=1).run()
+warm_up = time.perf_counter() - t
+try:
+    from hidsim.engines.kernels import kernels
+    path = kernels().name
+except ImportError:  # a checkout without kernels
+    path = "numpy"
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 model = AdoptionModel(s, engine=engine, scale=scale, weeks=weeks, rng=1)
@@ -46,6 +56,7 @@ t2 = time.perf_counter()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 n = model.population.size
 print(json.dumps({"residents": n, "setup_s": t1 - t0, "run_s": t2 - t1, "weeks": weeks,
+                  "warm_up_s": warm_up, "kernels": path,
                   "agent_steps_per_s": n * weeks / (t2 - t1),
                   "peak_bytes_per_resident": (peak - base) * 1024 / n}))
 """
@@ -76,7 +87,8 @@ CASES = {
     "all of Helsinki": ("helsinki_city", 1, 520),
 }
 FIGURES = (("setup_s", "set-up s", "{:.3f}"), ("run_s", "520 weeks s", "{:.3f}"),
-           ("peak_bytes_per_resident", "peak B/resident", "{:.0f}"))
+           ("peak_bytes_per_resident", "peak B/resident", "{:.0f}"),
+           ("warm_up_s", "process warm-up s", "{:.3f}"))
 
 
 def against(other: str, repeat: int, cases: list[str]) -> None:
@@ -89,7 +101,8 @@ def against(other: str, repeat: int, cases: list[str]) -> None:
             runs["A"].append(measure(scenario, "vectorized", scale, weeks))
             runs["B"].append(measure(scenario, "vectorized", scale, weeks, src=other))
         n = runs["A"][0]["residents"]
-        print(f"{label} ({scenario}, scale {scale}, {n:,} residents, {weeks} weeks)")
+        print(f"{label} ({scenario}, scale {scale}, {n:,} residents, {weeks} weeks; kernels "
+              f"A {runs['A'][0]['kernels']}, B {runs['B'][0]['kernels']})")
         for key, name, fmt in FIGURES:
             a = statistics.median(r[key] for r in runs["A"])
             b = statistics.median(r[key] for r in runs["B"])
