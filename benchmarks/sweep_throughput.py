@@ -14,6 +14,8 @@ Targets (issue 4): speed-up >= 1.8x on 2 workers, 1,000 runs in under 5 minutes.
     python benchmarks/sweep_throughput.py              # 20 runs each way, a few minutes
     python benchmarks/sweep_throughput.py --runs 8     # a quicker look
     python benchmarks/sweep_throughput.py --runs 1000 --parallel-only   # the target, directly
+    python benchmarks/sweep_throughput.py --runs 200 --parallel-only --against ../ref --repeat 2
+        # this checkout (A) and another (B, its src first on PYTHONPATH), interleaved A B A B
 
 The machine's other load shows up in every figure: run it on an otherwise idle machine.
 """
@@ -22,7 +24,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -96,7 +102,13 @@ def main() -> None:
     parser.add_argument("--parallel-only", action="store_true",
                         help="only the sweep on --workers processes (e.g. --runs 1000 to time the "
                              "target directly)")
+    parser.add_argument("--against", metavar="DIR",
+                        help="with --parallel-only: also time the checkout in DIR, interleaved")
+    parser.add_argument("--repeat", type=int, default=2, help="sweeps per checkout (--against)")
     args = parser.parse_args()
+    if args.against:
+        against(args)
+        return
     engine = "vectorized" if "vectorized" in ENGINES else "agents"
     if engine != "vectorized":
         print("The vectorized engine is not registered: these figures are for the agents engine "
@@ -147,6 +159,27 @@ def main() -> None:
           f"it (derived): {steady:.2f}x")
     print(f"serial and parallel results identical: {same}; failed runs: {failed}; "
           f"load average at end {os.getloadavg()[0]:.2f}")
+
+
+def against(args) -> None:
+    """This checkout (A) and another (B) in fresh processes, interleaved; medians and B / A."""
+    own = [a for a in sys.argv[1:] if a not in ("--against", args.against)]
+    if "--parallel-only" not in own:
+        own.append("--parallel-only")
+    times: dict[str, list[float]] = {"A": [], "B": []}
+    for _ in range(args.repeat):
+        for side in ("A", "B"):
+            env = dict(os.environ)
+            if side == "B":
+                env["PYTHONPATH"] = os.path.join(os.path.abspath(args.against), "src")
+            out = subprocess.run([sys.executable, __file__, *own], capture_output=True, text=True,
+                                 check=True, env=env).stdout
+            seconds = float(re.search(r"processes: ([0-9.]+) s", out).group(1))
+            times[side].append(seconds)
+            print(f"{side}: {seconds:.1f} s for {args.runs} runs", flush=True)
+    a, b = statistics.median(times["A"]), statistics.median(times["B"])
+    print(f"median A {a:.1f} s, B {b:.1f} s for {args.runs} runs on {args.workers} workers: "
+          f"B / A = {b / a:.2f}x; 1,000 runs at A's rate: {1000 * a / args.runs:.0f} s")
 
 
 if __name__ == "__main__":
