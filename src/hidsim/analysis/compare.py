@@ -26,7 +26,7 @@ from scipy import stats
 from hidsim.analysis.pooling import MAX_PANELS, pool_points
 from hidsim.analysis.strategy_bass import strategy_bass
 from hidsim.experiments import ExperimentResults, load_results
-from hidsim.outputs import OUTPUTS, Output, get_output, unknown_output_message
+from hidsim.outputs import OUTPUTS, Output, get_output, ratio_of, unknown_output_message
 
 __all__ = ["INCOME_GROUPS", "MAX_PANELS", "StrategyComparison", "compare_strategies",
            "mean_ci", "pool_points", "probability_best", "ratio_ci"]
@@ -128,7 +128,8 @@ def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
         results = load_results(results)
     table_only = isinstance(results, pd.DataFrame)
     horizon = results if table_only else results.horizon
-    if metric not in OUTPUTS or (not horizon.empty and metric not in horizon.columns):
+    if metric not in OUTPUTS or (not horizon.empty
+                                 and metric not in with_ratio_outputs(horizon.head(0)).columns):
         raise ValueError(unknown_output_message(metric, "metric"))
     if horizon.empty:
         raise ValueError("no successful runs to compare" + ("" if table_only else
@@ -139,6 +140,7 @@ def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
               for i, p in enumerate(design) if p}
     if pool:
         horizon = pool_points(horizon)
+    horizon = with_ratio_outputs(horizon)
     measured = [name for name in OUTPUTS if name in horizon.columns]
     generator = np.random.default_rng(rng)
     summary, differences, income, best = [], [], [], {}
@@ -170,6 +172,21 @@ def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
             comparison.bass, comparison.bass_notes = strategy_bass(
                 results, services=bass_services, bootstrap=bass_bootstrap, rng=rng, pool=pool)
     return comparison
+
+
+def with_ratio_outputs(horizon: pd.DataFrame) -> pd.DataFrame:
+    """The horizon table with each ratio output (EUR per tCO2e) whose inputs it holds.
+
+    A table of horizon values may lack a ratio output's own column (it was made by
+    hand, or before the output was registered); each run's value is then its
+    output's formula on that run's inputs (:func:`hidsim.outputs.ratio_of`).
+    """
+    missing = {name: o for name, o in OUTPUTS.items() if o.ratio is not None
+               and name not in horizon.columns and set(o.ratio) <= set(horizon.columns)}
+    if not missing:
+        return horizon
+    return horizon.assign(**{name: [ratio_of(a, b) for a, b in zip(
+        horizon[o.ratio[0]], horizon[o.ratio[1]], strict=True)] for name, o in missing.items()})
 
 
 def planned_runs(results: ExperimentResults) -> int | None:
