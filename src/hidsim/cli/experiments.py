@@ -1,4 +1,8 @@
-"""``hidsim sweep``, ``hidsim compare`` and ``hidsim report``: experiments and their results."""
+"""``hidsim sweep``, ``hidsim compare`` and ``hidsim report``: experiments and their results.
+
+The analysis and reporting imports stay inside the commands, so that ``hidsim --help``
+starts fast; none of them hides an import circle (``tests/test_architecture.py``).
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from hidsim.analysis.compare import StrategyComparison, mean_ci
@@ -27,8 +28,6 @@ MAX_MAP_ROWS = 4
 
 def strategy_colours(strategies) -> dict[str, tuple]:
     """One stable colour per strategy, in the order given."""
-    from matplotlib import colormaps
-
     palette = colormaps["tab10"].colors
     return {s: palette[i % len(palette)] for i, s in enumerate(strategies)}
 
