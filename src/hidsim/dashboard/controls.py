@@ -17,6 +17,7 @@ import networkx as nx
 
 from hidsim.engines import ENGINES
 from hidsim.model import AdoptionModel
+from hidsim.runs import DEFAULT_ENGINE
 from hidsim.scenario import Scenario, load_scenario
 from hidsim.seeding import SEEDING_STRATEGIES
 from hidsim.world import district_graph
@@ -30,8 +31,8 @@ SCALES = (1, 5, 10, 20, 50, 100, 200, 500)
 
 
 def default_engine() -> str:
-    """The fast engine when it is registered, else the agents engine."""
-    return "vectorized" if "vectorized" in ENGINES else "agents"
+    """The engines' default (:data:`hidsim.runs.DEFAULT_ENGINE`), else the first registered."""
+    return DEFAULT_ENGINE if DEFAULT_ENGINE in ENGINES else next(iter(ENGINES))
 
 
 def default_scale(engine: str, scenario: Scenario) -> int:

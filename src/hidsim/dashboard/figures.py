@@ -21,6 +21,7 @@ from hidsim.reporting.run_figures import (
     COMPACT_DPI,
     COMPACT_SIZE,
     plot_emissions_vs_targets,
+    plot_hours_saved,
 )
 from hidsim.units import WEEKS_PER_YEAR
 
@@ -137,13 +138,6 @@ def _colours(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def per_capita(model: AdoptionModel, column: str) -> pd.Series:
-    """A district-table column summed over districts per week, divided by the residents."""
-    table = model.datacollector.get_table_dataframe("districts")
-    sums = table.groupby("week")[[column, "residents"]].sum()
-    return sums[column] / sums["residents"]
-
-
 def emissions_vs_targets(model: AdoptionModel) -> Figure:
     """Emissions per resident, with and without the pilots, against the 1.5-degree targets.
 
@@ -155,18 +149,9 @@ def emissions_vs_targets(model: AdoptionModel) -> Figure:
 
 
 def hours_saved(model: AdoptionModel) -> Figure:
-    """Hours the services save each resident per year, with and without the pilots."""
-    fig, ax = _axes()
-    scenario = per_capita(model, "hours_saved_per_week") * WEEKS_PER_YEAR
-    without = per_capita(model, "counterfactual_hours_saved_per_week") * WEEKS_PER_YEAR
-    years = scenario.index.to_numpy() / WEEKS_PER_YEAR
-    ax.plot(years, without.to_numpy(), color="0.5", linestyle="--", label="without the pilots")
-    ax.plot(years, scenario.to_numpy(), color="tab:green", label="with the pilots")
-    ax.set_xlim(0, max(model.horizon / WEEKS_PER_YEAR, years.max(initial=0)))
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("years since the start")
-    ax.set_ylabel("hours saved per resident per year")
-    ax.set_title("Hours saved per resident per year", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(alpha=0.3)
-    return fig
+    """Hours the services save each resident per year, with and without the pilots.
+
+    The compact form of :func:`hidsim.reporting.run_figures.plot_hours_saved`.
+    """
+    return plot_hours_saved(model.datacollector.get_table_dataframe("districts"), compact=True,
+                            horizon_weeks=model.horizon)

@@ -253,31 +253,62 @@ def _target_lines(ax, targets: Mapping[int, float]) -> None:
 def plot_time_saved(results: Mapping[str, pd.DataFrame]) -> Figure:
     """Hours the services save per resident and year, over time, by district and in total.
 
+    The figure of ``hidsim run`` (see :func:`plot_hours_saved`).
+
     Args:
-        results: the run's tables; uses ``districts`` (and ``model`` for the total).
+        results: the run's tables; uses ``districts``.
 
     Returns:
         The figure; the world without pilots is dashed.
     """
-    districts = results["districts"]
+    return plot_hours_saved(results["districts"])
+
+
+def plot_hours_saved(districts: pd.DataFrame, *, compact: bool = False,
+                     horizon_weeks: int | None = None) -> Figure:
+    """Hours saved per resident and year, with and without the pilots, over time.
+
+    Args:
+        districts: the ``districts`` table (``week``, ``district``, ``residents``,
+            ``hours_saved_per_week``, ``counterfactual_hours_saved_per_week``).
+        compact: one small panel for all districts at fixed margins (the dashboard's).
+        horizon_weeks: the run's horizon, to fix the time axis while a run is under way.
+
+    Returns:
+        The figure; the world without pilots is dashed.
+    """
     colours = district_colours(dict.fromkeys(districts["district"]))
     total = districts.groupby("week")[["residents", "hours_saved_per_week",
                                        "counterfactual_hours_saved_per_week"]].sum().reset_index()
-
-    fig = Figure(figsize=(10, 5), layout="constrained")
-    ax = fig.subplots()
-    for name, group in [*districts.groupby("district", sort=False), ("all districts", total)]:
+    if compact:
+        fig = Figure(figsize=COMPACT_SIZE, dpi=COMPACT_DPI)
+        ax = fig.add_axes(COMPACT_AXES)
+        groups = [("all districts", total)]
+    else:
+        fig = Figure(figsize=(10, 5), layout="constrained")
+        ax = fig.subplots()
+        groups = [*districts.groupby("district", sort=False), ("all districts", total)]
+    for name, group in groups:
         x = _years(group["week"])
-        colour, lw = colours.get(name, "black"), (2.6 if name == "all districts" else 1.3)
+        colour = "tab:green" if compact else colours.get(name, "black")
+        lw = 1.5 if compact else 2.6 if name == "all districts" else 1.3
         scale = WEEKS_PER_YEAR / group["residents"]
-        ax.plot(x, group["hours_saved_per_week"] * scale, color=colour, lw=lw, label=name)
-        ax.plot(x, group["counterfactual_hours_saved_per_week"] * scale, color=colour,
-                lw=lw * 0.7, ls="--")
+        ax.plot(x, group["hours_saved_per_week"] * scale, color=colour, lw=lw,
+                label="with the pilots" if compact else name)
+        ax.plot(x, group["counterfactual_hours_saved_per_week"] * scale,
+                color="0.5" if compact else colour, lw=lw * 0.7, ls="--",
+                label="without the pilots" if compact else None)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("years")
+    if horizon_weeks is not None:
+        ax.set_xlim(0, max(horizon_weeks / WEEKS_PER_YEAR, float(_years(total["week"]).max())))
+    ax.set_xlabel("years since the start" if compact else "years")
     ax.set_ylabel("hours saved per resident per year")
-    ax.set_title("Time saved by low-carbon services: scenario (solid), without pilots (dashed)",
-                 fontsize=10, loc="left")
-    ax.legend(fontsize=8.5, ncols=2)
+    if compact:
+        ax.set_title("Hours saved per resident per year", fontsize=10)
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        ax.set_title("Time saved by low-carbon services: scenario (solid), without pilots "
+                     "(dashed)", fontsize=10, loc="left")
+        ax.legend(fontsize=8.5, ncols=2)
     ax.grid(alpha=0.3)
     return fig
