@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from hidsim.analysis.compare import StrategyComparison, mean_ci
 from hidsim.analysis.pooling import MAX_PANELS, pool_points
 from hidsim.analysis.strategy_bass import NO_PILOTS
+from hidsim.outputs import OUTPUTS
 from hidsim.reporting.district_map import draw_district_map
 from hidsim.units import WEEKS_PER_YEAR
 from hidsim.world import district_graph
@@ -75,8 +76,8 @@ def plot_avoided(comparison: StrategyComparison) -> Figure:
     """Avoided emissions per strategy with CIs: cumulative, and per year at the horizon."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _bars(left, comparison, "avoided_tco2e_cumulative", "avoided tCO2e, cumulative")
-    _bars(right, comparison, "avoided_tco2e_per_year", "avoided tCO2e/year at the horizon")
+    _bars(left, comparison, "avoided_tco2e_cumulative", axis_label("avoided_tco2e_cumulative"))
+    _bars(right, comparison, "avoided_tco2e_per_year", axis_label("avoided_tco2e_per_year"))
     return fig
 
 
@@ -84,17 +85,27 @@ def plot_cost_effectiveness(comparison: StrategyComparison) -> Figure:
     """EUR per tCO2e avoided per strategy, and each strategy's paired difference to the best."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _bars(left, comparison, "eur_per_tco2e", "EUR per tCO2e avoided (lower is better)")
-    diffs = comparison.differences[comparison.differences["measure"] == comparison.metric]
+    _bars(left, comparison, "eur_per_tco2e", axis_label("eur_per_tco2e"))
+    diffs = comparison.differences
+    diffs = diffs[diffs["measure"] == comparison.metric] if len(diffs) else \
+        pd.DataFrame(columns=["point", "strategy", "mean", "ci_low", "ci_high"])
     labels, colours = _labels(diffs), strategy_colours(diffs["strategy"].unique())
     y = np.arange(len(diffs))
     right.barh(y, diffs["mean"], color=[colours[s] for s in diffs["strategy"]],
                xerr=_errors(diffs), capsize=3)
     right.set_yticks(y, labels, fontsize=8)
     right.axvline(0, color="black", linewidth=0.8)
-    right.set_xlabel(f"{comparison.metric.replace('_', ' ')}: difference to the best (paired)")
+    right.set_xlabel(f"{axis_label(comparison.metric)}: difference to the best (paired)")
     right.invert_yaxis()
     return fig
+
+
+def axis_label(name: str) -> str:
+    """An output's axis label from the table of outputs: ``label (unit; lower is better)``."""
+    output = OUTPUTS.get(name)
+    if output is None:
+        return name.replace("_", " ")
+    return f"{output.label} ({output.unit}; {output.direction} is better)"
 
 
 def plot_district_map(results, *, measure: str = "additional_adopters") -> Figure:
