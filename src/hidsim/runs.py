@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hidsim import engines
 from hidsim.analysis.summary import summarize, summary_table
+from hidsim.engines import DEFAULT_ENGINE
 from hidsim.io import (
     TABLE_FORMATS,
     sha256,
@@ -42,8 +42,6 @@ from hidsim.reporting.run_figures import (
 from hidsim.reporting.run_text import format_summary
 from hidsim.scenario import Scenario, load_scenario, resolve_scenario_path
 
-#: The engine a run uses unless told otherwise (the engines' registry decides).
-DEFAULT_ENGINE = getattr(engines, "DEFAULT_ENGINE", "vectorized")
 #: The figures of a run, by file stem.
 FIGURES = ("adoption_by_district", "emissions_per_capita", "time_saved")
 
@@ -138,7 +136,8 @@ def run_scenario(scenario: str | Path | Scenario = "helsinki", *, seed: int | No
         seed: the run's seed (default: the scenario's).
         weeks: the horizon in weeks (default: the scenario's).
         scale: residents per agent (default: the scenario's).
-        engine: a name of :data:`hidsim.engines.ENGINES` (default :data:`DEFAULT_ENGINE`).
+        engine: a name of :data:`hidsim.engines.ENGINES` (default
+            :data:`hidsim.engines.DEFAULT_ENGINE`).
         progress: show a progress bar on stderr.
         on_start: called with one line describing the run (agents, scale, weeks, engine,
             seed) once the model is built, before it runs.

@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from hidsim.engines import ENGINES
+from hidsim.engines import DEFAULT_ENGINE, ENGINES
 from hidsim.reporting.run_text import aligned
-from hidsim.runs import DEFAULT_ENGINE, run_scenario
+from hidsim.runs import run_scenario
 from hidsim.scenario import ScenarioError, load_scenario, provenance, resolve_scenario_path
 
 #: Choices of ``--engine``: the engines' registry, whatever it holds.

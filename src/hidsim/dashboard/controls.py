@@ -15,9 +15,8 @@ from typing import Any
 
 import networkx as nx
 
-from hidsim.engines import ENGINES
+from hidsim.engines import DEFAULT_ENGINE, ENGINES
 from hidsim.model import AdoptionModel
-from hidsim.runs import DEFAULT_ENGINE
 from hidsim.scenario import Scenario, load_scenario
 from hidsim.seeding import SEEDING_STRATEGIES
 from hidsim.world import district_graph
@@ -27,11 +26,11 @@ AS_PLANNED = "as planned"
 #: The scale choice that picks residents per agent to suit the engine.
 AUTO = "auto"
 #: Residents per agent offered by the scale control.
-SCALES = (1, 5, 10, 20, 50, 100, 200, 500)
+SCALES = (1, 5, 10, 20, 50, 100)
 
 
 def default_engine() -> str:
-    """The engines' default (:data:`hidsim.runs.DEFAULT_ENGINE`), else the first registered."""
+    """The engines' default (:data:`hidsim.engines.DEFAULT_ENGINE`), else the first registered."""
     return DEFAULT_ENGINE if DEFAULT_ENGINE in ENGINES else next(iter(ENGINES))
 
 
