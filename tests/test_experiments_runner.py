@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from hidsim.cli import app
 from hidsim.experiments import load_experiment, load_results, run_experiment
-from hidsim.experiments.metrics import HORIZON_MEASURES
+from hidsim.outputs import OUTPUTS
 
 TINY = Path(__file__).parents[1] / "experiments" / "tiny.toml"
 
@@ -50,7 +50,7 @@ def test_sweep_writes_every_run_with_ids_seeds_and_parameters(tiny):
     for column in ("experiment_sha256", "hidsim", "mesa", "numpy", "python", "wall_s"):
         assert runs[column].notna().all()
     horizon = tiny.horizon
-    assert len(horizon) == 12 and set(HORIZON_MEASURES) <= set(horizon.columns)
+    assert len(horizon) == 12 and set(OUTPUTS) <= set(horizon.columns)
     assert {"adopters_low", "additional_adopters_high", "residents_middle"} <= set(horizon.columns)
 
 
