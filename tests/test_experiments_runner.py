@@ -72,8 +72,11 @@ def test_no_pilot_strategy_avoids_nothing_and_pilots_do(tiny):
     assert (by.get_group("random")["avoided_tco2e_cumulative"] > 0).all()
     assert by.get_group("random")["pilot_cost_eur"].to_numpy() == pytest.approx(5000)
     cost = by.get_group("random")
-    per_tonne = cost["pilot_cost_eur"] / cost["avoided_tco2e_cumulative"]
-    assert (cost["eur_per_tco2e"] == per_tonne).all()
+    # The city's cost per credited tonne: the discounted budget over the credited tonnes.
+    assert (cost["eur_per_tco2e"] == cost["city_cost_eur"] / cost["credited_tco2e"]).all()
+    assert ((cost["city_cost_eur"] < 5000) & (cost["city_cost_eur"] > 4900)).all()
+    assert (by.get_group("none")["credited_tco2e"] == 0).all()
+    assert by.get_group("none")["eur_per_tco2e"].isna().all()
 
 
 def test_district_table_adds_up_to_the_horizon(tiny):
@@ -215,4 +218,5 @@ def test_worker_task_releases_its_model():
     before = len(mesa.Agent._ids)
     outcome = execute(run)
     assert outcome.status == "ok" and len(mesa.Agent._ids) == before
-    assert set(outcome.parts) == {"model", "services", "income", "horizon", "horizon_districts"}
+    assert set(outcome.parts) == {"model", "services", "income", "horizon", "horizon_districts",
+                                  "pilots"}

@@ -105,7 +105,8 @@ def _costs() -> pd.DataFrame:
                                        ("middling", 4000.0, 1.0)):
             avoided = effect * shared + rng.normal(0, 1)
             rows.append({"point": 0, "strategy": strategy, "replication": r,
-                         "pilot_cost_eur": cost, "avoided_tco2e_cumulative": avoided})
+                         "city_cost_eur": cost, "credited_tco2e": avoided,
+                         "avoided_tco2e_cumulative": avoided})
     return pd.DataFrame(rows)
 
 
@@ -159,7 +160,7 @@ def test_compare_and_report_state_failed_runs_first(tmp_path):
 def test_run_scenario_returns_and_writes_what_hidsim_run_writes(tmp_path):
     record = run_scenario("toy", seed=3, weeks=10, engine="agents")
     assert record.summary["weeks"] == 10
-    assert set(record.tables) == {"model", "districts", "services", "income"}
+    assert set(record.tables) == {"model", "districts", "services", "income", "pilots"}
     assert record.pilot_outcomes == {} or all(isinstance(v, dict)
                                               for v in record.pilot_outcomes.values())
     provenance = record.provenance

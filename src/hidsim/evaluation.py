@@ -200,9 +200,28 @@ def participant_flows(tables: dict, scenario: Scenario) -> dict[str, float]:
     return {"participant_cost_eur": cost, "private_saving_eur": saving}
 
 
-def per_tonne(eur: float, tonnes: float) -> float:
-    """EUR per tCO2e, or NaN where nothing was avoided (no cost per tonne exists then)."""
-    return eur / tonnes if tonnes > 0 and math.isfinite(tonnes) else math.nan
+def cost_per_tonne(cost_eur: float, avoided_tco2e: float) -> float:
+    """EUR per tonne of CO2e avoided: the one definition, used everywhere.
+
+    A negative cost (society's, where participants save more than everything costs)
+    gives a negative EUR per tonne.
+
+    Args:
+        cost_eur: what was spent, EUR.
+        avoided_tco2e: what it avoided, tCO2e.
+
+    Returns:
+        ``cost_eur / avoided_tco2e``; NaN when nothing was avoided (``avoided_tco2e
+        <= 0`` or NaN): a cost per tonne of nothing is undefined, never 0 or inf.
+
+    Examples:
+        >>> cost_per_tonne(1000.0, 4.0)
+        250.0
+        >>> cost_per_tonne(1000.0, 0.0)
+        nan
+    """
+    avoided = float(avoided_tco2e)
+    return float(cost_eur) / avoided if avoided > 0 else float("nan")
 
 
 def evaluate(tables: dict, scenario: Scenario) -> dict:
@@ -240,8 +259,8 @@ def evaluate(tables: dict, scenario: Scenario) -> dict:
         "city_cost_eur": city,
         **flows,
         "societal_cost_eur": societal,
-        "eur_per_tco2e_city": per_tonne(city, tonnes),
-        "eur_per_tco2e_societal": per_tonne(societal, tonnes),
+        "eur_per_tco2e_city": cost_per_tonne(city, tonnes),
+        "eur_per_tco2e_societal": cost_per_tonne(societal, tonnes),
         "pilots_kept_share": kept,
     }
     return out

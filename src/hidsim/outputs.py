@@ -29,30 +29,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from hidsim.evaluation import PARTS, cost_per_tonne, evaluate
+from hidsim.scenario import Scenario
 from hidsim.units import WEEKS_PER_YEAR
 
 Direction = Literal["higher", "lower"]
-
-
-def cost_per_tonne(cost_eur: float, avoided_tco2e: float) -> float:
-    """EUR per tonne of CO2e avoided: the one definition, used everywhere.
-
-    Args:
-        cost_eur: what was spent, EUR.
-        avoided_tco2e: what it avoided, tCO2e.
-
-    Returns:
-        ``cost_eur / avoided_tco2e``; NaN when nothing was avoided (``avoided_tco2e
-        <= 0`` or NaN): a cost per tonne of nothing is undefined, never 0 or inf.
-
-    Examples:
-        >>> cost_per_tonne(1000.0, 4.0)
-        250.0
-        >>> cost_per_tonne(1000.0, 0.0)
-        nan
-    """
-    avoided = float(avoided_tco2e)
-    return float(cost_eur) / avoided if avoided > 0 else float("nan")
 
 
 class Horizon:
@@ -60,12 +41,27 @@ class Horizon:
 
     Attributes:
         tables: the run's tidy tables (``model``, ``districts``, ``services``,
-            ``income``; ``income`` may be missing).
+            ``income``, ``pilots``; ``income`` may be missing).
+        scenario: the scenario the run ran (its pilots, crediting period, discount rates
+            and the services' costs), for the outputs of :mod:`hidsim.evaluation`; without
+            it those outputs are NaN.
     """
 
-    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+    def __init__(self, tables: Mapping[str, pd.DataFrame], scenario: Scenario | None = None):
         self.tables = tables
+        self.scenario = scenario
         self._values: dict[str, float] = {}
+
+    @cached_property
+    def evaluation(self) -> dict | None:
+        """:func:`hidsim.evaluation.evaluate` of the run, or None without its scenario."""
+        if self.scenario is None or "pilots" not in self.tables:
+            return None
+        return evaluate(self.tables, self.scenario)
+
+    def evaluated(self, key: str) -> float:
+        """One figure of :attr:`evaluation` (NaN without the scenario)."""
+        return float("nan") if self.evaluation is None else float(self.evaluation[key])
 
     @cached_property
     def model(self) -> pd.Series:
@@ -222,7 +218,8 @@ def unknown_output_message(name: str, what: str = "output") -> str:
     return f"unknown {what} '{name}'{hint} (outputs: {', '.join(OUTPUTS)})"
 
 
-def horizon_values(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def horizon_values(tables: Mapping[str, pd.DataFrame],
+                   scenario: Scenario | None = None) -> pd.DataFrame:
     """One row: the week, the residents and every registered output at the horizon.
 
     Adoption by income group is added as ``residents_<group>``, ``adopters_<group>``
@@ -230,11 +227,13 @@ def horizon_values(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
     Args:
         tables: a finished run's tidy tables.
+        scenario: the run's scenario, for the credited tonnes and costs per tonne
+            (:mod:`hidsim.evaluation`); without it they are NaN.
 
     Returns:
         A one-row DataFrame.
     """
-    horizon = Horizon(tables)
+    horizon = Horizon(tables, scenario)
     row: dict[str, float] = {"week": horizon.week, "residents": horizon.residents}
     row.update({name: horizon.value(name) for name in OUTPUTS})
     income = horizon.at_horizon("income")
@@ -286,9 +285,36 @@ register_output(Output(
     "emissions per resident without pilots", "lower",
     compute=lambda h: float(h.districts["counterfactual_emissions_tco2e"].sum()) / h.residents
     if h.residents else np.nan))
+# What the pilots achieve (hidsim.evaluation): credited within each pilot's crediting
+# period, by part, and the cost per credited tonne for two boundaries.
+_UNDEFINED = "nothing was credited (or the run's scenario was not given)"
 register_output(Output(
-    "eur_per_tco2e", "EUR/tCO2e", "EUR per tCO2e", "lower",
-    compute=lambda h: cost_per_tonne(h.value("pilot_cost_eur"),
-                                     h.value("avoided_tco2e_cumulative")),
-    ratio=("pilot_cost_eur", "avoided_tco2e_cumulative"),
-    undefined="nothing was avoided"))
+    "credited_tco2e", "tCO2e", "avoided tCO2e credited to the pilots", "higher",
+    compute=lambda h: h.evaluated("credited_tco2e"),
+    undefined="the run's scenario was not given"))
+for _part in PARTS:
+    register_output(Output(
+        f"credited_tco2e_{_part}", "tCO2e", f"credited tCO2e: {_part.replace('_', ' ')}",
+        "higher", compute=lambda h, key=f"credited_tco2e_{_part}": h.evaluated(key),
+        undefined="the run's scenario was not given"))
+register_output(Output(
+    "city_cost_eur", "EUR", "pilot budgets (present value)", "lower",
+    compute=lambda h: h.evaluated("city_cost_eur"),
+    undefined="the run's scenario was not given"))
+register_output(Output(
+    "societal_cost_eur", "EUR", "budgets + participants' costs - their savings (PV)", "lower",
+    compute=lambda h: h.evaluated("societal_cost_eur"),
+    undefined="the run's scenario was not given"))
+register_output(Output(
+    "eur_per_tco2e", "EUR/tCO2e", "EUR per credited tCO2e (city budget)", "lower",
+    compute=lambda h: cost_per_tonne(h.value("city_cost_eur"), h.value("credited_tco2e")),
+    ratio=("city_cost_eur", "credited_tco2e"), undefined=_UNDEFINED))
+register_output(Output(
+    "eur_per_tco2e_societal", "EUR/tCO2e", "EUR per credited tCO2e (society)", "lower",
+    compute=lambda h: cost_per_tonne(h.value("societal_cost_eur"), h.value("credited_tco2e")),
+    ratio=("societal_cost_eur", "credited_tco2e"), undefined=_UNDEFINED))
+register_output(Output(
+    "pilots_kept_share", "share", "share of pilot districts that kept the service", "higher",
+    compute=lambda h: h.evaluated("pilots_kept_share"),
+    undefined="no pilot ended by the horizon, or the scenario was not given"))
+

@@ -1,7 +1,7 @@
 """One run of a scenario as a library call: what ``hidsim run`` does, without the terminal.
 
 >>> from hidsim import run_scenario
->>> record = run_scenario("helsinki", seed=1, weeks=2, scale=2000)  # doctest: +SKIP
+>>> record = run_scenario("helsinki", seed=1, weeks=2, scale=100)  # doctest: +SKIP
 >>> record.summary["avoided_tco2e_cumulative"]  # doctest: +SKIP
 >>> record.write("results/first")  # doctest: +SKIP
 
@@ -54,7 +54,7 @@ class RunRecord:
         scenario: the scenario that ran (with the run's overrides not applied: see
             ``provenance`` for seed, weeks, scale and engine).
         summary: :func:`hidsim.analysis.summary.summarize` of the run (plain numbers;
-            ``eur_per_tco2e`` is ``None`` when nothing was avoided).
+            ``eur_per_tco2e`` is ``None`` when nothing was credited).
         tables: the tidy tables of :meth:`hidsim.model.AdoptionModel.results`
             (``model``, ``districts``, ``services``, ``income``; full-population units).
         pilot_outcomes: pilot name to district to whether the service was kept there
@@ -169,7 +169,7 @@ def run_scenario(scenario: str | Path | Scenario = "helsinki", *, seed: int | No
         tables = model.results()
         labels = dict(zip(model.services.ids, model.services.labels, strict=True))
         record = RunRecord(
-            scenario=spec, summary=summarize(tables), tables=tables,
+            scenario=spec, summary=summarize(tables, spec), tables=tables,
             pilot_outcomes={name: dict(kept) for name, kept in model.pilot_outcomes.items()},
             pilots=pilot_records(model), labels=labels,
             provenance={

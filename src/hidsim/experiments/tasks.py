@@ -104,7 +104,8 @@ def execute(run: RunSpec) -> RunOutcome:
             # Mesa keeps every model's agents in a class-level registry until released.
             model.release()
         tables = kept_tables(results, run.tables, run.period)
-        tables["horizon"] = horizon_values(results)
+        tables["horizon"] = horizon_values(results, scenario)
+        tables["pilots"] = results["pilots"]
         tables["horizon_districts"] = horizon_districts(results)
         outcome.parts = {name: parquet_bytes(frame, run.run_id) for name, frame in tables.items()}
     except Exception as err:  # any failure of one run is recorded, never raised

@@ -28,7 +28,6 @@ def format_summary(summary: dict, adopters: pd.DataFrame, pilots: Sequence[dict]
              f"of {summary['residents']:,.0f} residents",
              *aligned(rows, ["service", "scenario", "share", "without pilots", "share",
                              "difference"], right=range(1, 6), indent=2)]
-    cost_per_t = summary["eur_per_tco2e"]
     per_capita_avoided = (summary["counterfactual_emissions_per_capita_t"]
                           - summary["emissions_per_capita_t"])
     figures = [
@@ -39,8 +38,7 @@ def format_summary(summary: dict, adopters: pd.DataFrame, pilots: Sequence[dict]
          f"{summary['hours_saved_per_resident_per_year']:.2f} h (without pilots "
          f"{summary['counterfactual_hours_saved_per_resident_per_year']:.2f} h)"),
         ("Pilot cost", f"{summary['pilot_cost_eur']:,.0f} EUR"),
-        ("Cost per tCO2e avoided", "n/a (nothing avoided)" if cost_per_t is None
-         else f"{money(cost_per_t)} EUR/tCO2e"),
+        *credit_lines(summary),
         (f"Emissions per resident at week {week}",
          f"{summary['emissions_per_capita_t']:.2f} tCO2e/year "
          f"({KG_PER_TONNE * per_capita_avoided:.2f} kg less than without pilots)"),
@@ -55,6 +53,42 @@ def format_summary(summary: dict, adopters: pd.DataFrame, pilots: Sequence[dict]
         lines += aligned([[p["name"], f"weeks {p['start_week']}-{p['end_week']}", p["state"]]
                           for p in pilots], indent=2, header=None)
     return "\n".join(lines)
+
+
+def credit_lines(summary: dict) -> list[tuple[str, str]]:
+    """What the pilots are credited with and what it costs per tonne, naming horizon and boundary.
+
+    Args:
+        summary: :func:`hidsim.analysis.summary.summarize` of the run (with its scenario).
+
+    Returns:
+        ``(label, value)`` rows; none when the summary has no evaluation.
+    """
+    if summary.get("credited_tco2e") is None:
+        return []
+    period, years = summary["crediting_period_years"], summary["credited_years"]
+    cut = "" if years >= period else f", cut at the horizon: {years:.1f} years"
+    rate = f"money discounted at {summary['discount_rate']:.0%} a year"
+    if summary.get("tonne_discount_rate"):
+        rate += f", tonnes at {summary['tonne_discount_rate']:.0%}"
+    rows = [
+        (f"Credited to the pilots ({period:g}-year crediting period from each start{cut})",
+         f"{summary['credited_tco2e']:,.1f} tCO2e"),
+        ("  of which initial users / acceleration / expansion",
+         " / ".join(f"{summary[f'credited_tco2e_{p}']:,.1f}"
+                    for p in ("initial_users", "acceleration", "expansion")) + " tCO2e"),
+    ]
+    for label, key in (("EUR per credited tCO2e, city budget", "eur_per_tco2e"),
+                       ("EUR per credited tCO2e, society (+ adopters' costs - their savings)",
+                        "eur_per_tco2e_societal")):
+        value = summary.get(key)
+        rows.append((label, "n/a (nothing credited)" if value is None
+                     else f"{money(value)} EUR/tCO2e"))
+    rows.append(("  (one replication, " + rate + "; `hidsim sweep` gives the range)", ""))
+    if summary.get("pilots_kept_share") is not None:
+        rows.append(("Pilot districts that kept their service",
+                     f"{summary['pilots_kept_share']:.0%}"))
+    return rows
 
 
 def money(eur: float) -> str:
