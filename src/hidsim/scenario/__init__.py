@@ -29,19 +29,27 @@ from hidsim.scenario.problems import (
 )
 from hidsim.scenario.provenance import provenance
 from hidsim.scenario.schema import (
+    INCOME_GROUPS,
+    MAX_AGENTS,
     District,
     Dynamics,
     Link,
     Pilot,
     Population,
+    SafeName,
     Scenario,
     Seeding,
     Service,
     World,
+    safe_name,
 )
 
 __all__ = [
+    "INCOME_GROUPS",
+    "MAX_AGENTS",
     "SCENARIO_DIR",
+    "SafeName",
+    "safe_name",
     "District",
     "Dynamics",
     "Link",
