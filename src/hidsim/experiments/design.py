@@ -13,6 +13,7 @@ import copy
 import inspect
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,33 +186,42 @@ def point_problems(experiment: ExperimentFile, points: list[dict[str, Any]],
         The problems (empty when every run's scenario is valid).
     """
     sections = _key_sections(experiment)
-    problems: list[Problem] = []
-    seen: set[str] = set()
+    # One problem per key and message, with the first design point and how many share it.
+    found: dict[tuple[str, str], list] = {}
 
-    def add(problem: Problem) -> None:
-        if str(problem) not in seen:
-            seen.add(str(problem))
-            problems.append(problem)
+    def add(problem: Problem, index: int | None = None) -> None:
+        entry = found.setdefault((problem.path, problem.message), [index, 0])
+        entry[1] += 1
 
     for index, point in enumerate(points):
         for name, pilots in strategies.items():
             raw = copy.deepcopy(experiment.base)
             if pilots is not None:
                 raw["pilots"] = copy.deepcopy(pilots)
+            unset = False
             for key, value in point.items():
                 error = try_set(raw, key, value)
                 if error:
-                    add(_at(sections, key, value, index, _no_such_item(key, error, name)))
-            if len(problems) >= 50:
-                return problems  # enough to act on; the rest likely repeat
+                    unset = True
+                    add(_at(sections, key, value, _no_such_item(key, error, name, raw)), index)
+            if len(found) >= 50:
+                break  # enough to act on; the rest likely repeat
+            if unset:
+                continue  # the scenario is not the one the point asks for: nothing to check
             if scale is not None:
                 set_key(raw, "world.scale", int(scale))
             try:
                 parse_scenario(raw, experiment.source)
             except ScenarioError as err:
                 for p in err.problems:
-                    add(_locate(p, point, index, name, pilots is not None, sections,
-                                experiment))
+                    add(_locate(p, point, name, pilots is not None, sections, experiment),
+                        index)
+    problems = []
+    for (path, message), (index, count) in found.items():
+        if index is not None:
+            others = f"; {count} design point/strategy pairs in all" if count > 1 else ""
+            message = f"{message} (design point {index}{others})"
+        problems.append(Problem(path, message))
     return problems
 
 
@@ -226,24 +236,27 @@ def _key_sections(experiment: ExperimentFile) -> dict[str, str]:
     return sections
 
 
-def _no_such_item(key: str, error: str, strategy: str) -> str:
-    """Explain a key that indexes past the end of a list (``pilots[5]`` of one pilot)."""
-    if key.startswith("pilots["):
-        return (f"{error}: strategy '{strategy}' has no such pilot"
-                if strategy != SCENARIO_PILOTS else f"{error}: the scenario has no such pilot")
+def _no_such_item(key: str, error: str, strategy: str, raw: dict) -> str:
+    """Explain a key that indexes past the end of the pilots (``pilots[5]`` of one pilot)."""
+    match = re.match(r"pilots\[(\d+)\]", key)
+    pilots = raw.get("pilots") if isinstance(raw.get("pilots"), list) else []
+    if match and int(match.group(1)) >= len(pilots):
+        owner = ("the scenario" if strategy == SCENARIO_PILOTS else f"strategy '{strategy}'")
+        return (f"{owner} has {len(pilots)} pilot(s), so there is no pilots[{match.group(1)}] "
+                f"(pilots are counted from 0)")
     return error
 
 
-def _at(sections: dict[str, str], key: str, value: Any, index: int, message: str) -> Problem:
-    return Problem(sections.get(key, key), f"value {value!r} (design point {index}): {message}")
+def _at(sections: dict[str, str], key: str, value: Any, message: str) -> Problem:
+    return Problem(sections.get(key, key), f"value {value!r}: {message}")
 
 
-def _locate(problem: Problem, point: dict, index: int, strategy: str, own_pilots: bool,
+def _locate(problem: Problem, point: dict, strategy: str, own_pilots: bool,
             sections: dict[str, str], experiment: ExperimentFile) -> Problem:
     """Point a run's scenario problem at the experiment key that caused it."""
     for key, value in point.items():
         if problem.path == key or problem.path.startswith((key + ".", key + "[")):
-            return _at(sections, key, value, index, str(problem))
+            return _at(sections, key, value, str(problem))
     if own_pilots and problem.path.startswith("pilots"):
         return Problem(f"strategies.{strategy}.{problem.path}", problem.message)
     return Problem(f"scenario ({experiment.scenario_path})", str(problem))

@@ -115,9 +115,11 @@ def _pilot_name_problem(pilot: dict, index: int, names: dict[str, int]) -> list[
 def _size_problems(raw: dict, world: dict, entries: list[tuple[int, dict]]) -> list[Problem]:
     """Refuse a world of more agents than :data:`MAX_AGENTS`, before anything is allocated."""
     data = datasets.districts()
-    total = 0.0
-    for _, d in entries:
+    total, largest, where = 0.0, -1.0, "world.scale"
+    for i, d in entries:
         population = _number(d.get("population"))
+        if population is not None and population > largest:
+            largest, where = population, f"world.districts[{i}].population"
         if population is None and d.get("name") in data.index:
             population = float(data.loc[d["name"], "population"])
         total += max(population or 0.0, 0.0)
@@ -127,7 +129,7 @@ def _size_problems(raw: dict, world: dict, entries: list[tuple[int, dict]]) -> l
     if agents <= MAX_AGENTS:
         return []
     needed = int(-(-total // MAX_AGENTS))
-    return [Problem("world.scale",
+    return [Problem(where,
                     f"the world would need {agents:,.0f} agents ({total:,.0f} residents at "
                     f"{scale:g} per agent); the limit is {MAX_AGENTS:,} agents: check the "
                     f"populations, or set world.scale to at least {needed:,}")]

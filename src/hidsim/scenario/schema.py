@@ -64,7 +64,7 @@ SafeName = Annotated[str, AfterValidator(safe_name)]
 
 _finite = Field(allow_inf_nan=False)
 Number = Annotated[float, BeforeValidator(unwrap_value), _finite]
-Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0)]
+Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0), _finite]
 Positive = Annotated[float, BeforeValidator(unwrap_value), Field(gt=0.0), _finite]
 NonNegative = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0), _finite]
 Count = Annotated[int, BeforeValidator(unwrap_value), Field(ge=0)]
