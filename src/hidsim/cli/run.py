@@ -291,12 +291,12 @@ def _validate_file(name: str) -> str:
         ScenarioError: every problem found, located (ExperimentError for experiments).
         FileNotFoundError: no such file.
     """
-    from hidsim.scenario import read_toml
+    from hidsim.scenario import parse_scenario, read_toml
 
     file = resolve_scenario_path(name)
     raw = read_toml(file)
     if "world" in raw or not EXPERIMENT_KEYS & set(raw):
-        load_scenario(file)
+        parse_scenario(raw, str(file))
         return ""
     from hidsim.experiments import load_experiment, plan_runs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -118,13 +119,15 @@ def _size_problems(raw: dict, world: dict, entries: list[tuple[int, dict]]) -> l
     total, largest, where = 0.0, -1.0, "world.scale"
     for i, d in entries:
         population = _number(d.get("population"))
+        if population is not None and not math.isfinite(population):
+            population = None  # NaN or infinite: pydantic reports it
         if population is not None and population > largest:
             largest, where = population, f"world.districts[{i}].population"
         if population is None and d.get("name") in data.index:
             population = float(data.loc[d["name"], "population"])
         total += max(population or 0.0, 0.0)
     scale = _number(world.get("scale", 1))
-    scale = scale if scale is not None and scale >= 1 else 1
+    scale = scale if scale is not None and math.isfinite(scale) and scale >= 1 else 1
     agents = total / scale
     if agents <= MAX_AGENTS:
         return []
