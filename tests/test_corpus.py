@@ -39,6 +39,8 @@ UNKNOWN_KEY = r"unknown (scenario )?key .*did you mean"
 MISSING = r"required key is missing"
 TWICE = r"listed twice|used twice|given twice"
 NOT_A_NAME = r"valid string"
+AT_LEAST_0 = r"greater than or equal to 0|not in the range"
+AT_LEAST_1 = r"greater than or equal to 1|not in the range"
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,8 @@ def file_level_cases(file: Path, rng: random.Random, mutated: list[Case]) -> lis
         bad = lines[:n] + [b"# caf\xe9 \xff"] + lines[n:]
         cases.append(Case(f"{file.stem}-not-utf8-line{n + 1}", ("validate", "{file}"),
                           b"\n".join(bad), "",
-                          rf"not UTF-8 text: byte 0x(e9|ff) on line {n + 1} cannot be read; save the file "
-                          "as UTF-8"))
+                          rf"not UTF-8 text: byte 0x(e9|ff) on line {n + 1} cannot be read; "
+                          "save the file as UTF-8"))
     for n in sorted(rng.sample(range(len(lines)), 2)):
         bad = lines[:n] + [b"= = ["] + lines[n:]
         cases.append(Case(f"{file.stem}-bad-toml-line{n + 1}", ("validate", "{file}"),
@@ -323,10 +325,10 @@ def cli_cases(tmp: str) -> list[Case]:
     experiment = str(EXPERIMENTS[0])
     rows = [
         (("run", "toy", "--engine", "fast"), "--engine", r"not one of"),
-        (("run", "toy", "--seed", "-1"), "--seed", r"greater than or equal to 0|not in the range"),
+        (("run", "toy", "--seed", "-1"), "--seed", AT_LEAST_0),
         (("run", "toy", "--seed", "abc"), "--seed", r"valid integer"),
-        (("run", "toy", "--weeks", "0"), "--weeks", r"greater than or equal to 1|not in the range"),
-        (("run", "toy", "--scale", "0"), "--scale", r"greater than or equal to 1|not in the range"),
+        (("run", "toy", "--weeks", "0"), "--weeks", AT_LEAST_1),
+        (("run", "toy", "--scale", "0"), "--scale", AT_LEAST_1),
         (("run", "toy", "--scale", "1.5"), "--scale", r"valid integer"),
         (("run", "toy", "--bogus"), "--bogus", r"No such option"),
         (("run", "helsinkii"), "helsinkii", r"no such scenario file; did you mean 'helsinki'"),
@@ -335,13 +337,13 @@ def cli_cases(tmp: str) -> list[Case]:
         (("data", "tyo"), "tyo", r"no such scenario file; did you mean 'toy'"),
         (("validate",), "files", r"Missing argument"),
         (("validate", f"{tmp}/missing.toml"), "missing.toml", r"no such scenario file"),
-        (("sweep", experiment, "--workers", "0"), "--workers", r"greater than or equal to 1|not in the range"),
+        (("sweep", experiment, "--workers", "0"), "--workers", AT_LEAST_1),
         (("sweep", experiment, "--replications", "0"), "--replications",
-         r"greater than or equal to 1|not in the range"),
+         AT_LEAST_1),
         (("sweep", experiment, "--replications", "many"), "--replications",
          r"valid integer"),
-        (("sweep", experiment, "--weeks", "-1"), "--weeks", r"greater than or equal to 1|not in the range"),
-        (("sweep", experiment, "--scale", "0"), "--scale", r"greater than or equal to 1|not in the range"),
+        (("sweep", experiment, "--weeks", "-1"), "--weeks", AT_LEAST_1),
+        (("sweep", experiment, "--scale", "0"), "--scale", AT_LEAST_1),
         (("sweep", f"{tmp}/none.toml"), "none.toml", r"no such experiment file"),
         (("sweep", experiment, "--replications", "10000000", "--out", f"{tmp}/o"),
          "--replications", r"the sweep would make .* the limit is"),
@@ -350,11 +352,11 @@ def cli_cases(tmp: str) -> list[Case]:
          r"cannot write the results"),
         (("compare", f"{tmp}/nowhere"), "nowhere", r"no sweep here"),
         (("compare", tmp, "--bass-bootstrap", "-1"), "--bass-bootstrap",
-         r"greater than or equal to 0|not in the range"),
+         AT_LEAST_0),
         (("report", f"{tmp}/nowhere"), "nowhere", r"no sweep here"),
         (("app", "toy", "--engine", "fast"), "--engine", r"unknown engine 'fast'"),
         (("app", "toy", "--port", "http"), "--port", r"valid integer"),
-        (("app", "toy", "--scale", "0"), "--scale", r"greater than or equal to 1|not in the range"),
+        (("app", "toy", "--scale", "0"), "--scale", AT_LEAST_1),
         (("app", "tyo"), "tyo", r"no such scenario file"),
         (("sensitivity", f"{tmp}/nowhere"), "nowhere", r"no sweep here|no such|not"),
         (("nonsense",), "nonsense", r"No such command"),
