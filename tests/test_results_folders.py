@@ -166,3 +166,25 @@ def test_parts_get_the_permissions_of_other_outputs(tmp_path):
     for path in [*parts, out / "experiment.json", *(out / "runs").glob("*.json")]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
     assert not list(out.glob("**/.*.tmp"))
+
+
+def test_two_sweeps_started_together_one_runs_and_the_other_refuses(tmp_path):
+    """Two ``hidsim sweep`` processes into one folder at once: no crash, one clear refusal."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "together"
+    hidsim = Path(sys.executable).with_name("hidsim")
+    if not hidsim.is_file():
+        pytest.skip("the hidsim command is not installed beside this Python")
+    command = [str(hidsim), "sweep", str(TINY), "--out", str(out),
+               "--workers", "1", "--weeks", "4", "--no-progress"]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    text = "\n".join(o + e for _, o, e in results)
+    assert codes == [0, 2], text
+    assert "Traceback" not in text
+    assert "another sweep is writing into this folder" in text or "already holds a sweep" in text
+    assert len(load_results(out).runs) == 12
