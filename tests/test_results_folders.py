@@ -188,3 +188,15 @@ def test_two_sweeps_started_together_one_runs_and_the_other_refuses(tmp_path):
     assert "Traceback" not in text
     assert "another sweep is writing into this folder" in text or "already holds a sweep" in text
     assert len(load_results(out).runs) == 12
+
+
+def test_corrupt_experiment_json_names_its_file_on_resume_and_load(swept, copy_of):
+    info = copy_of / "experiment.json"
+    info.write_bytes(b"\x00\x01 not json")
+    result = runner.invoke(app, ["sweep", str(TINY), "--out", str(copy_of), "--resume",
+                                 "--workers", "1", "--weeks", "12", "--no-progress"])
+    assert result.exit_code == 2
+    assert f"{info}: not a valid JSON file" in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(ResultsError, match="not a valid JSON file"):
+        load_results(copy_of)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hidsim.cli.run import user_errors
+from hidsim.scenario import ScenarioError
 
 
 def register(app: typer.Typer) -> None:
@@ -51,6 +52,10 @@ def sweep(
     try:
         counts = run_sweep(spec, runs, out, workers=workers, dask=dask, resume=resume,
                            progress=progress)
+    except ScenarioError as err:  # a damaged results folder: each file on its own line
+        for problem in err.problems:
+            typer.echo(f"{err.source}: {problem}", err=True)
+        raise typer.Exit(2) from None
     except (FileExistsError, ValueError, ImportError, ConnectionError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
