@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from hidsim import datasets
 from hidsim.scenario.problems import Problem, ScenarioError, did_you_mean, pydantic_problems
-from hidsim.scenario.schema import MAX_AGENTS, Scenario, unwrap_value
+from hidsim.scenario.schema import MAX_AGENTS, Scenario, pilot_label, unwrap_value
 
 # Built-in scenarios ship in the package (a link to the repository's scenarios/ folder).
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -101,7 +101,7 @@ def _pilot_name_problem(pilot: dict, index: int, names: dict[str, int]) -> list[
     districts = pilot.get("districts")
     if not name and _is_name(pilot.get("service")) and isinstance(districts, list) \
             and all(_is_name(d) for d in districts):
-        name = f"{pilot['service']} in {', '.join(districts)}"
+        name = pilot_label(name, pilot["service"], districts)
     if not _is_name(name) or not name:
         return []
     if name in names:

@@ -259,6 +259,11 @@ class Pilot(_Strict):
     seeding: Seeding = Seeding()
 
 
+def pilot_label(name: str, service: str, districts: list[str]) -> str:
+    """A pilot's name in reports: its own, else made from its service and districts."""
+    return name or f"{service} in {', '.join(districts)}"
+
+
 class Dynamics(_Strict):
     """The weekly step's parameters (coefficients and rates are annual).
 
