@@ -39,7 +39,7 @@ def _names_problems(raw: dict) -> list[Problem]:
     for i, link in _tables(world.get("links")):
         for j, name in _items(link.get("between")):
             problems += _unknown_district(name, districts, known, f"world.links[{i}].between[{j}]")
-    problems += _size_problems(raw, world, entries)
+    problems += _size_problems(world, entries)
     catalogue = set(datasets.services().index)
     service_entries = [(i, s.get("id")) for i, s in _tables(raw.get("services"))
                        if _is_name(s.get("id"))]
@@ -113,7 +113,7 @@ def _pilot_name_problem(pilot: dict, index: int, names: dict[str, int]) -> list[
     return []
 
 
-def _size_problems(raw: dict, world: dict, entries: list[tuple[int, dict]]) -> list[Problem]:
+def _size_problems(world: dict, entries: list[tuple[int, dict]]) -> list[Problem]:
     """Refuse a world of more agents than :data:`MAX_AGENTS`, before anything is allocated."""
     data = datasets.districts()
     total, largest, where = 0.0, -1.0, "world.scale"
