@@ -198,6 +198,9 @@ def scenario_cases(file: Path, rng: random.Random) -> list[Case]:
         add("district-twice-in-pilot",
             put(raw, ("pilots", 0, "districts"), [*pilot["districts"], pilot["districts"][0]]),
             f"pilots[0].districts[{len(pilot['districts'])}]", TWICE)
+    # The same inputs through `hidsim run`, which must refuse them the same way before running.
+    cases += [Case(f"run-{c.id}", ("run", "{file}", "--weeks", "1"), c.content, c.key,
+                   c.expected) for c in cases[::8]]
     cases += file_level_cases(file, rng, cases)
     return cases
 
