@@ -119,15 +119,17 @@ class RunStore:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                    holder = os.read(fd, 200).decode("utf-8", "replace").strip()
                     raise FileExistsError(
                         f"{self.path}: another sweep is writing into this folder"
                         + (f" ({holder})" if holder else "")
                         + "; wait for it to finish, or choose another --out") from None
             note = (f"pid {os.getpid()} on {socket.gethostname()} since "
                     f"{datetime.now(UTC).isoformat(timespec='seconds')}")
+            # Who holds the lock, for the message of a sweep that is refused.
             os.ftruncate(fd, 0)
-            os.pwrite(fd, note.encode(), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, note.encode())
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the flock
