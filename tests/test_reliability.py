@@ -364,3 +364,10 @@ def test_simulate_still_accepts_good_inputs():
     curve = contagion.simulate(nx.complete_graph(50), p=0.05, q=0.4, steps=10, rng=1,
                                propensity=np.ones(50), thresholds=np.full(50, 0.3))
     assert np.all(np.diff(curve) >= 0) and 0 <= curve[-1] <= 1
+
+
+def test_an_experiment_file_given_to_run_is_named_as_one():
+    result = runner.invoke(app, ["run", str(TINY)])
+    assert result.exit_code == 2
+    assert f"{TINY}: this is an experiment file, not a scenario" in result.output
+    assert "hidsim sweep" in result.output

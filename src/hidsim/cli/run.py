@@ -279,11 +279,6 @@ def validate(
         raise typer.Exit(2)
 
 
-#: Top-level keys only an experiment file has (a scenario has ``world`` instead).
-EXPERIMENT_KEYS = frozenset({"scenario", "vary", "strategies", "replications", "fixed",
-                             "metrics"})
-
-
 def _validate_file(name: str) -> str:
     """Validate one scenario or experiment file; return what it was for an experiment.
 
@@ -291,11 +286,11 @@ def _validate_file(name: str) -> str:
         ScenarioError: every problem found, located (ExperimentError for experiments).
         FileNotFoundError: no such file.
     """
-    from hidsim.scenario import parse_scenario, read_toml
+    from hidsim.scenario import is_experiment, parse_scenario, read_toml
 
     file = resolve_scenario_path(name)
     raw = read_toml(file)
-    if "world" in raw or not EXPERIMENT_KEYS & set(raw):
+    if not is_experiment(raw):
         parse_scenario(raw, str(file))
         return ""
     from hidsim.experiments import load_experiment, plan_runs

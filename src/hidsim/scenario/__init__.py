@@ -13,7 +13,9 @@ once with its key path and a did-you-mean for misspelled names.
 """
 
 from hidsim.scenario.loading import (
+    EXPERIMENT_KEYS,
     SCENARIO_DIR,
+    is_experiment,
     load_scenario,
     parse_scenario,
     read_toml,
@@ -45,6 +47,7 @@ from hidsim.scenario.schema import (
 )
 
 __all__ = [
+    "EXPERIMENT_KEYS",
     "INCOME_GROUPS",
     "MAX_AGENTS",
     "SCENARIO_DIR",
@@ -62,6 +65,7 @@ __all__ = [
     "Service",
     "World",
     "did_you_mean",
+    "is_experiment",
     "key_path",
     "load_scenario",
     "parse_scenario",

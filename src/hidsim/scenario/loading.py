@@ -259,6 +259,16 @@ def read_toml(path: Path) -> dict:
         raise ScenarioError(str(path), [Problem("", f"not valid TOML: {err}")]) from None
 
 
+#: Top-level keys only an experiment file has (a scenario has ``world`` instead).
+EXPERIMENT_KEYS = frozenset({"scenario", "vary", "strategies", "replications", "fixed",
+                             "metrics"})
+
+
+def is_experiment(raw: dict) -> bool:
+    """Whether a TOML mapping is an experiment file rather than a scenario."""
+    return "world" not in raw and bool(EXPERIMENT_KEYS & set(raw))
+
+
 def load_scenario(path: str | Path = "helsinki", **overrides: Any) -> Scenario:
     """Load and validate a scenario file.
 
@@ -275,6 +285,11 @@ def load_scenario(path: str | Path = "helsinki", **overrides: Any) -> Scenario:
     """
     file = resolve_scenario_path(path)
     raw = read_toml(file)
+    if is_experiment(raw):
+        # Said plainly, instead of a list of keys a scenario lacks.
+        raise ScenarioError(str(file), [Problem("", (
+            "this is an experiment file, not a scenario: run it with 'hidsim sweep', "
+            "check it with 'hidsim validate'"))])
     for key, value in overrides.items():
         set_key(raw, key, value)
     return parse_scenario(raw, str(file))
