@@ -145,7 +145,7 @@ def test_csv_option_writes_csv_with_the_same_numbers(tiny, tiny_run, engine, tmp
 
 def test_default_output_directory_names_scenario_and_seed(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(app, ["run", "--scale", "500", "--weeks", "2", "--seed", "7"])
+    result = runner.invoke(app, ["run", "--scale", "100", "--weeks", "2", "--seed", "7"])
     assert result.exit_code == 0, result.output
     meta = json.loads((tmp_path / "results" / "helsinki-seed7" / "run.json").read_text("utf-8"))
     assert meta["engine"] == "vectorized"  # the default

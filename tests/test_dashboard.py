@@ -27,7 +27,7 @@ from hidsim.dashboard.controls import (  # noqa: E402
 from hidsim.scenario import ScenarioError, load_scenario  # noqa: E402
 from hidsim.seeding import SEEDING_STRATEGIES  # noqa: E402
 
-FAST = {"engine": "agents", "scale": 200, "weeks": 12}
+FAST = {"engine": "agents", "scale": 100, "weeks": 12}
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_controls_cover_the_knobs_and_start_at_the_scenarios_values():
 def test_dashboard_model_applies_every_knob(release_models):
     m = DashboardModel("helsinki", p=0.07, q=0.9, local_tie_share=0.5, pilot_district="Malmi",
                        seeding="random", seeds=400, budget=1234, engine="agents", seed="11",
-                       scale="200", weeks=3)
+                       scale="100", weeks=3)
     release_models(m)
     sc = m.scenario
     assert (sc.dynamics.p, sc.dynamics.q, sc.population.local_tie_share) == (0.07, 0.9, 0.5)
@@ -71,14 +71,14 @@ def test_dashboard_model_applies_every_knob(release_models):
     assert sc.pilots[0].seeding.size == 400
     assert sc.pilots[0].budget_eur == 1234
     assert m.pilots[0].districts == (m.population.districts.index("Malmi"),)
-    assert m.pilots[0].seeds == 2  # 400 residents at 200 per agent
-    assert (m.seed, m.scale, m.horizon) == (11, 200, 3)
+    assert m.pilots[0].initial_users == 4  # 400 residents at 100 per agent
+    assert (m.seed, m.scale, m.horizon) == (11, 100, 3)
     # The other pilots are left as the file has them.
     assert sc.pilots[1:] == load_scenario("helsinki").pilots[1:]
 
 
 def test_dashboard_model_defaults_are_the_scenario(release_models):
-    m = DashboardModel("helsinki", engine="agents", scale=200, weeks=2)
+    m = DashboardModel("helsinki", engine="agents", scale=100, weeks=2)
     release_models(m)
     base = load_scenario("helsinki")
     assert m.scenario.model_copy(update={"world": base.world}) == base

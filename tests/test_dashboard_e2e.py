@@ -57,7 +57,7 @@ def engine_options() -> list[str]:
 
     if "vectorized" in ENGINES:
         return ["--engine", "vectorized", "--scale", "1"]
-    return ["--engine", "agents", "--scale", "200"]
+    return ["--engine", "agents", "--scale", "100"]
 
 
 @pytest.fixture(scope="module")

@@ -33,15 +33,15 @@ def test_engines_agree_within_confidence_intervals(small_scenario):
 def test_vectorized_running_tallies_equal_a_recount():
     model = AdoptionModel(scale=100, weeks=120, rng=5)
     model.run()
-    for world in model.worlds:
-        running = model.engine.tally(world)
-        recount = tally(world, model.population, model.services, model.dynamics.rebound)
+    for b, branch in enumerate(model.branches):
+        running = model.engine.tally(b)
+        recount = tally(branch, model.population, model.services, model.params.rebound)
         np.testing.assert_array_equal(running.adopters, recount.adopters)
         np.testing.assert_array_equal(running.aware, recount.aware)
         np.testing.assert_array_equal(running.adopters_by_income, recount.adopters_by_income)
         np.testing.assert_allclose(running.emissions, recount.emissions, rtol=1e-10)
         np.testing.assert_allclose(running.hours_saved, recount.hours_saved, rtol=1e-10)
-    assert model.engine.tally(model.world("scenario")).adopters.sum() > 0
+    assert model.engine.tally(0).adopters.sum() > 0
 
 
 def test_vectorized_is_bit_identical_for_a_seed():

@@ -2,7 +2,7 @@
 
 Every test that runs the model takes the ``engine`` fixture (tests/conftest.py), so it runs on
 each registered engine. Runs are small: the toy scenario (500 residents at scale 1) for a few
-dozen weeks, or helsinki at scale 500.
+dozen weeks, or helsinki at scale 100.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from hidsim import datasets, rules
 from hidsim.accounting import DOMAIN_COLUMNS, footprints
 from hidsim.agents import Company, Resident
 from hidsim.model import AdoptionModel
+from hidsim.pilots import PilotStart
 from hidsim.scenario import load_scenario
 from hidsim.state import ADOPTER, AWARE
 
@@ -180,7 +181,7 @@ def test_threshold_reached_means_adoption_next_week(engine, release_models):
     certain, missed = 0, 0
     while model.running:
         due = {}
-        for state in model.worlds:
+        for state in model.branches:
             exposure = (population.influence @ (state.status == ADOPTER).T.astype(float)).T
             offered = state.available[:, population.home] | state.partner_access
             due[state.name] = (
@@ -193,7 +194,7 @@ def test_threshold_reached_means_adoption_next_week(engine, release_models):
         model.step()
         if week in events:
             continue
-        for state in model.worlds:
+        for state in model.branches:
             certain += due[state.name].sum()
             missed += (due[state.name] & (state.status != ADOPTER)).sum()
     assert certain > 0  # the check had something to check
@@ -228,19 +229,20 @@ def test_annual_coefficients_become_weekly(engine, release_models):
     release_models(model)
     np.testing.assert_allclose(model.services.p, 0.03 / 52)
     np.testing.assert_allclose(model.services.q, 0.38 / 52)
-    assert (1 - model.weekly_discontinuation) ** 52 == pytest.approx(1 - 0.05)
+    assert (1 - model.params.weekly_discontinuation) ** 52 == pytest.approx(1 - 0.05)
 
 
 def test_results_are_in_full_population_units(engine, release_models):
-    model = run("helsinki", engine, rng=1, weeks=2, scale=500)
+    model = run("helsinki", engine, rng=1, weeks=2, scale=100)
     release_models(model)
     graph = model.population.graph
-    agents = {d: max(1, round(graph.nodes[d]["population"] / 500)) for d in graph}
+    agents = {d: round(graph.nodes[d]["population"] / 100) for d in graph}
     assert model.population.size == sum(agents.values())
     residents = model.results()["districts"].query("week == 2").set_index("district")["residents"]
     for district, count in agents.items():
-        assert residents[district] == count * 500
-        assert abs(residents[district] - graph.nodes[district]["population"]) <= 250
+        assert residents[district] == count * 100
+        assert abs(residents[district] - graph.nodes[district]["population"]) <= 50
+    assert model.rounding["represented"] == sum(residents)
 
 
 # --- a Mesa model -----------------------------------------------------------------------------
@@ -259,7 +261,7 @@ def test_model_defaults_to_helsinki_with_defaults_only():
     reason="the default engine 'vectorized' is not registered yet",
 )
 def test_model_builds_and_steps_from_defaults(release_models):
-    model = AdoptionModel(scale=500, weeks=2)
+    model = AdoptionModel(scale=100, weeks=2)
     release_models(model)
     model.run()
     assert model.week == 2
@@ -286,6 +288,7 @@ def test_residents_and_companies_are_mesa_agents(toy_run):
 
 def test_release_frees_the_model(engine):
     model = AdoptionModel("toy", engine=engine, weeks=1)
+    assert len(model.agents) == 500 + len(model.population.company_district)
     assert model in mesa.Agent._ids
     model.release()
     assert model not in mesa.Agent._ids
@@ -303,9 +306,9 @@ def test_footprints_never_negative_when_reductions_exceed_the_domain(release_mod
             "dynamics.rebound": 0.0,
         },
     )
-    model = AdoptionModel(scenario, engine="agents", scale=500, weeks=1)
+    model = AdoptionModel(scenario, engine="agents", scale=100, weeks=1)
     release_models(model)
-    status = np.full_like(model.world("scenario").status, ADOPTER)
+    status = np.full_like(model.branch("scenario").status, ADOPTER)
     after = footprints(status, model.population.footprint, model.services, rebound=0.0)
     assert (after >= 0).all()
     ids, mobility = model.services.ids, datasets.DOMAINS.index("mobility")
@@ -374,14 +377,18 @@ def test_bass_rule_on_a_complete_graph_follows_the_discrete_bass_curve(engine):
         np.testing.assert_allclose(model.services.q, BASS_Q)
         # Everyone aware, propensity 1, outreach 1: the hazard is p + q F, as in the recursion.
         model.services.propensity[:] = 1.0
-        for state in model.worlds:
+        everyone = np.arange(BASS_N)
+        # An event with no outreach of its own makes everyone aware in both branches; the
+        # engine recomputes every hazard of the service with the propensities set above.
+        model.engine.apply(PilotStart(service=0, districts=(0,), outreach=0.0, aware=everyone,
+                                      branches=(0, 1)), week=0)
+        for state in model.branches:
             assert state.outreach[0, 0] == 1.0
-            state.status[:] = AWARE
-            model.engine.notify(state, 0)
+            assert (state.status[0] == AWARE).all()
         curve = [0.0]
         for _ in range(BASS_STEPS):
             model.step()
-            curve.append(float((model.world("scenario").status[0] == ADOPTER).mean()))
+            curve.append(float((model.branch("scenario").status[0] == ADOPTER).mean()))
         model.release()
         curves.append(curve)
     curves = np.array(curves)

@@ -16,10 +16,10 @@ CELL_TIMEOUT_S = 300
 
 #: Small values for each notebook's parameters cell; outputs go to the test's tmp_path.
 SMALL = {
-    "01_first_run": {"SCALE": 200, "WEEKS": 40, "SEED": 1},
-    "02_pilot_strategies": {"REPLICATIONS": 2, "SCALE": 400, "WEEKS": 30, "WORKERS": 1,
+    "01_first_run": {"SCALE": 100, "WEEKS": 40, "SEED": 1},
+    "02_pilot_strategies": {"REPLICATIONS": 2, "SCALE": 100, "WEEKS": 30, "WORKERS": 1,
                             "OUT": "{tmp}/strategies"},
-    "03_sweeps_and_sensitivity": {"SAMPLES": 8, "REPLICATIONS": 1, "SCALE": 400, "WEEKS": 30,
+    "03_sweeps_and_sensitivity": {"SAMPLES": 8, "REPLICATIONS": 1, "SCALE": 100, "WEEKS": 30,
                                   "WORKERS": 1, "OUT": "{tmp}/sensitivity",
                                   "MORRIS_TRAJECTORIES": 2, "MORRIS_REPLICATIONS": 2},
 }

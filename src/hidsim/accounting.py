@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hidsim import datasets
-from hidsim.rules import reduced_footprint
+from hidsim.rules.formulas import reduced_footprint
 from hidsim.services import ServiceTable
-from hidsim.state import ADOPTER, AWARE, AdoptionState
-from hidsim.world import INCOME_GROUPS, Population
+from hidsim.state import ADOPTER, AWARE, BranchState
+from hidsim.world import INCOME_GROUPS, SyntheticPopulation
 
 
 @dataclass
@@ -66,8 +66,8 @@ def footprints(
 
 
 def tally(
-    state: AdoptionState,
-    population: Population,
+    state: BranchState,
+    population: SyntheticPopulation,
     services: ServiceTable,
     rebound: float,
     foot: np.ndarray | None = None,

@@ -1,13 +1,39 @@
-"""Mesa's DataCollector taking a week's rows of a table at once, and the tables hidsim keeps."""
+"""Mesa's DataCollector taking a week's rows of a table at once, and the registry of tables.
+
+A result table is one :class:`ResultTable` registered in :data:`RESULT_TABLES`:
+its columns and a function that makes a week's rows from the model. The model
+collects every registered table; :meth:`AdoptionModel.results` returns them
+beside the ``model`` table of weekly reporters.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from hidsim.accounting import DOMAIN_COLUMNS
-from hidsim.scenario import did_you_mean
+from hidsim.registry import Registry, did_you_mean
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """A tidy table the model keeps: one set of rows per collected week.
+
+    Attributes:
+        columns: the column names, in order.
+        rows: ``rows(model) -> {column: array}``, this week's rows (equal-length arrays).
+    """
+
+    columns: tuple[str, ...]
+    rows: Callable[[Any], dict]
+
+
+#: The tables every run keeps, by name (``districts``, ``services``, ``income``).
+RESULT_TABLES: Registry[ResultTable] = Registry("result table")
 
 
 class Collector(mesa.DataCollector):
@@ -30,28 +56,14 @@ class Collector(mesa.DataCollector):
             table[name].append(np.asarray(columns[name]))
 
     def get_table_dataframe(self, table_name: str) -> pd.DataFrame:
-        """The table as a DataFrame, its chunks joined."""
+        """The table as a DataFrame, its chunks joined.
+
+        Raises:
+            KeyError: for a table that was not collected, with a did-you-mean.
+        """
         if table_name not in self.tables:
             raise KeyError(f"no table '{table_name}'{did_you_mean(table_name, self.tables)}")
         table = self.tables[table_name]
         return pd.DataFrame(
             {name: np.concatenate(chunks) if chunks else [] for name, chunks in table.items()}
         )
-
-
-TABLES = {
-    "districts": [
-        "week",
-        "district",
-        "residents",
-        "emissions_tco2e",
-        "counterfactual_emissions_tco2e",
-        "avoided_tco2e",
-        *DOMAIN_COLUMNS,
-        "hours_saved_per_week",
-        "counterfactual_hours_saved_per_week",
-        "pilot_cost_eur",
-    ],
-    "services": ["week", "district", "service", "adopters", "aware", "counterfactual_adopters"],
-    "income": ["week", "service", "income", "residents", "adopters", "counterfactual_adopters"],
-}

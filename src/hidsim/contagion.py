@@ -27,6 +27,9 @@ import scipy.sparse as sp
 
 from hidsim import rules
 
+#: The adoption rules this simulator implements on a networkx graph.
+RULES = ("bass", "threshold")
+
 __all__ = ["exposure", "simulate", "tie_weights"]
 
 
@@ -155,10 +158,10 @@ def simulate(
         ...          initial=[0], steps=3).tolist()
         [0.25, 0.25, 0.25, 0.25]
     """
-    if rule not in rules.RULES:
-        close = difflib.get_close_matches(str(rule), rules.RULES, n=1)
+    if rule not in RULES:
+        close = difflib.get_close_matches(str(rule), RULES, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown rule {rule!r}; choose one of {rules.RULES}.{hint}")
+        raise ValueError(f"unknown rule {rule!r}; choose one of {RULES}.{hint}")
     if not isinstance(steps, numbers.Real) or not np.isfinite(steps) or int(steps) != steps \
             or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")

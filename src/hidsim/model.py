@@ -1,4 +1,11 @@
-"""The adoption model: one Mesa ``Model`` for both engines."""
+"""The adoption model: one Mesa ``Model`` for every engine.
+
+The model builds the world (:func:`~hidsim.world.build_population`), the
+parameters (:func:`~hidsim.parameters.build_parameters`) and an engine, hands
+the engine the pilots' start and end events when they fall due, and collects
+the tables. Reporters and table rows are module-level functions of the model,
+so they pickle and test alone.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +18,27 @@ from mesa.discrete_space import Network
 
 from hidsim.accounting import DOMAIN_COLUMNS, Tally, footprints
 from hidsim.agents import Company, Resident
-from hidsim.collector import TABLES, Collector
-from hidsim.engines import ENGINES
-from hidsim.pilots import end_pilot, open_market, schedule, start_pilot
-from hidsim.scenario import Scenario, did_you_mean, load_scenario
-from hidsim.services import build_services
-from hidsim.state import AdoptionState, WorldStack
+from hidsim.collector import RESULT_TABLES, Collector, ResultTable
+from hidsim.engines import DEFAULT_ENGINE
+from hidsim.parameters import build_parameters
+from hidsim.pilots import end_event, schedule, start_event
+from hidsim.registry import ENGINES
+from hidsim.resolution import check_scale, rounding
+from hidsim.scenario import Scenario, load_scenario
+from hidsim.state import BRANCHES, COUNTERFACTUAL, SCENARIO, BranchState
+from hidsim.units import KG_PER_TONNE, WEEKS_PER_YEAR
 from hidsim.world import INCOME_GROUPS, build_population
-
-WEEKS_PER_YEAR = 52
 
 
 # Reporters: module-level functions of the model, so they pickle and test alone.
 def adopters(model: AdoptionModel) -> float:
-    """Adopters of all services in the scenario world (residents)."""
+    """Adopters of all services in the scenario branch (residents)."""
     return float(model.tallies["scenario"].adopters.sum()) * model.scale
 
 
 def emissions_per_capita_t(model: AdoptionModel) -> float:
     """Scenario emissions per resident, tCO2e/year."""
-    return model.tallies["scenario"].emissions.sum() / 1000.0 / model.population.size
+    return model.tallies["scenario"].emissions.sum() / KG_PER_TONNE / model.population.size
 
 
 def avoided_tco2e_per_year(model: AdoptionModel) -> float:
@@ -39,7 +47,7 @@ def avoided_tco2e_per_year(model: AdoptionModel) -> float:
     return (
         float(t["counterfactual"].emissions.sum() - t["scenario"].emissions.sum())
         * model.scale
-        / 1000.0
+        / KG_PER_TONNE
     )
 
 
@@ -49,7 +57,7 @@ def avoided_tco2e_cumulative(model: AdoptionModel) -> float:
 
 
 def hours_saved_per_resident_per_year(model: AdoptionModel) -> float:
-    """Hours the services save, per resident and year, in the scenario world."""
+    """Hours the services save, per resident and year, in the scenario branch."""
     return (
         float(model.tallies["scenario"].hours_saved.sum()) * WEEKS_PER_YEAR / model.population.size
     )
@@ -60,21 +68,102 @@ def pilot_cost_eur(model: AdoptionModel) -> float:
     return model.pilot_cost
 
 
+REPORTERS = (
+    adopters,
+    emissions_per_capita_t,
+    avoided_tco2e_per_year,
+    avoided_tco2e_cumulative,
+    hours_saved_per_resident_per_year,
+    pilot_cost_eur,
+)
+
+
+# Table rows: one function per registered result table.
+def district_rows(model: AdoptionModel) -> dict:
+    """This week's row per district: residents, emissions by branch and domain, hours, cost."""
+    sc, cf, k = model.tallies["scenario"], model.tallies["counterfactual"], model.scale
+    names = model.population.districts
+    emissions = sc.emissions.sum(axis=0) * (k / KG_PER_TONNE)
+    counterfactual = cf.emissions.sum(axis=0) * (k / KG_PER_TONNE)
+    by_domain = sc.emissions * (k / KG_PER_TONNE)
+    return {
+        "week": np.full(len(names), model.week),
+        "district": np.array(names, dtype=object),
+        "residents": model.district_agents * k,
+        "emissions_tco2e": emissions,
+        "counterfactual_emissions_tco2e": counterfactual,
+        "avoided_tco2e": counterfactual - emissions,
+        **dict(zip(DOMAIN_COLUMNS, by_domain, strict=True)),
+        "hours_saved_per_week": sc.hours_saved * k,
+        "counterfactual_hours_saved_per_week": cf.hours_saved * k,
+        "pilot_cost_eur": model.district_cost.copy(),
+    }
+
+
+def service_rows(model: AdoptionModel) -> dict:
+    """This week's row per district and service: adopters, aware, counterfactual adopters."""
+    sc, cf, k = model.tallies["scenario"], model.tallies["counterfactual"], model.scale
+    names, services = model.population.districts, model.services.ids
+    return {
+        "week": np.full(sc.adopters.size, model.week),
+        "district": np.array(names * len(services), dtype=object),
+        "service": np.repeat(np.array(services, dtype=object), len(names)),
+        "adopters": sc.adopters.ravel() * k,
+        "aware": sc.aware.ravel() * k,
+        "counterfactual_adopters": cf.adopters.ravel() * k,
+    }
+
+
+def income_rows(model: AdoptionModel) -> dict:
+    """This week's row per service and income group: residents, adopters in both branches."""
+    sc, cf, k = model.tallies["scenario"], model.tallies["counterfactual"], model.scale
+    services, groups = model.services.ids, len(INCOME_GROUPS)
+    by_income = model.income_agents * k
+    return {
+        "week": np.full(sc.adopters_by_income.size, model.week),
+        "service": np.repeat(np.array(services, dtype=object), groups),
+        "income": np.array(INCOME_GROUPS * len(services), dtype=object),
+        "residents": np.tile(by_income, len(services)),
+        "adopters": sc.adopters_by_income.ravel() * k,
+        "counterfactual_adopters": cf.adopters_by_income.ravel() * k,
+    }
+
+
+RESULT_TABLES.register("districts", ResultTable(
+    columns=("week", "district", "residents", "emissions_tco2e", "counterfactual_emissions_tco2e",
+             "avoided_tco2e", *DOMAIN_COLUMNS, "hours_saved_per_week",
+             "counterfactual_hours_saved_per_week", "pilot_cost_eur"),
+    rows=district_rows,
+))
+RESULT_TABLES.register("services", ResultTable(
+    columns=("week", "district", "service", "adopters", "aware", "counterfactual_adopters"),
+    rows=service_rows,
+))
+RESULT_TABLES.register("income", ResultTable(
+    columns=("week", "service", "income", "residents", "adopters", "counterfactual_adopters"),
+    rows=income_rows,
+))
+
+
 class AdoptionModel(mesa.Model):
     """Low-carbon services spreading among the residents of Helsinki districts.
 
     Each step is one week (DESIGN.md): residents hear of services, adopt them
     (Bass on the network or a threshold rule), stop using them, and pilots start
-    and end. The model runs two worlds on the same random numbers, the scenario
+    and end. The model runs two branches on the same random numbers, the scenario
     and the counterfactual without pilots, so ``avoided = counterfactual - scenario``.
 
     Args:
         scenario: a :class:`~hidsim.scenario.Scenario`, a TOML path or a built-in name.
-        engine: ``"vectorized"`` (fast) or ``"agents"`` (each resident decides in its methods).
+        engine: a name in :data:`hidsim.registry.ENGINES` (default ``"vectorized"``).
         rng: seed of the run; default the scenario's seed.
         weeks: horizon in weeks; default the scenario's.
         scale: residents per agent; default the scenario's.
         collect_every: weeks between rows of the per-district tables (the last week is always kept).
+
+    Raises:
+        ValueError: for an unknown engine (with a did-you-mean).
+        hidsim.scenario.ScenarioError: for a scenario file with problems.
 
     Examples:
         >>> model = AdoptionModel(scale=50, weeks=4, rng=1)
@@ -86,107 +175,125 @@ class AdoptionModel(mesa.Model):
     def __init__(
         self,
         scenario: Scenario | str | Path = "helsinki",
-        engine: str = "vectorized",
+        engine: str = DEFAULT_ENGINE,
         rng: int | None = None,
         weeks: int | None = None,
         scale: int | None = None,
         collect_every: int = 1,
     ):
+        source = "<scenario>" if isinstance(scenario, Scenario) else str(scenario)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if scale is not None:
             world = scenario.world.model_copy(update={"scale": int(scale)})
             scenario = scenario.model_copy(update={"world": world})
-        if engine not in ENGINES:
-            raise ValueError(
-                f"unknown engine '{engine}'{did_you_mean(engine, ENGINES)}; "
-                f"choose one of {sorted(ENGINES)}"
-            )
+        check_scale(scenario, source)
+        problem = ENGINES.check(engine)
+        if problem:
+            raise ValueError(problem)
         seed = scenario.seed if rng is None else int(rng)
         super().__init__(rng=seed)
-        self.scenario = scenario
-        self.seed = seed
-        self.dynamics = scenario.dynamics
+        self.scenario, self.seed, self.scale = scenario, seed, scenario.world.scale
+        #: What each district and pilot stands for at this scale (recorded in run.json).
+        self.rounding = rounding(scenario)
         self.horizon = int(weeks if weeks is not None else scenario.horizon_weeks)
         self.collect_every = max(1, int(collect_every))
         self.week = 0
         # One SeedSequence per run; every stream of randomness is one of its children.
         world_seq, pilot_seq, step_seq = np.random.SeedSequence(seed).spawn(3)
         self.pilot_rng = np.random.default_rng(pilot_seq)
-
         self.population = build_population(scenario, np.random.default_rng(world_seq))
-        self.services = build_services(scenario, self.population)
-        self.scale = scenario.world.scale
-        self.weekly_discontinuation = 1.0 - (1.0 - self.dynamics.discontinuation) ** (
-            1 / WEEKS_PER_YEAR
-        )
+        self.params = build_parameters(scenario, self.population)
+        self.services = self.params.services
         self.space = Network(self.population.graph, random=self.random)
-        self.stack = WorldStack(
-            ("scenario", "counterfactual"),
-            len(self.services),
-            len(self.population.districts),
-            self.population.size,
-        )
-        self.worlds = self.stack.states
-        for state in self.worlds:
-            open_market(state, self.services)
         self.pilots = schedule(scenario)
         self.pilot_outcomes: dict[str, dict[str, bool]] = {}
         self.pilot_cost = 0.0
         self.district_cost = np.zeros(len(self.population.districts))
+        # Resident agents per district and per income group: counted once, read every week.
+        self.district_agents = np.bincount(self.population.home,
+                                           minlength=len(self.population.districts))
+        self.income_agents = np.bincount(self.population.income, minlength=len(INCOME_GROUPS))
         self.avoided_cumulative = 0.0
-        self.make_agents()
-        self.engine = ENGINES[engine](self, np.random.default_rng(step_seq))
-
+        self._agents_made = False
+        engine_class = ENGINES[engine]
+        piloted = np.zeros(len(self.services), dtype=bool)
+        piloted[[p.service for p in self.pilots]] = True
+        self.engine = engine_class(
+            self.population, self.params, np.random.default_rng(step_seq),
+            horizon=self.horizon, piloted=piloted,
+            residents=self.residents() if engine_class.needs_agents else None,
+        )
         self.datacollector = Collector(
-            model_reporters={
-                f.__name__: f
-                for f in (
-                    adopters,
-                    emissions_per_capita_t,
-                    avoided_tco2e_per_year,
-                    avoided_tco2e_cumulative,
-                    hours_saved_per_resident_per_year,
-                    pilot_cost_eur,
-                )
-            },
-            tables=TABLES,
+            model_reporters={f.__name__: f for f in REPORTERS},
+            tables={name: list(table.columns) for name, table in RESULT_TABLES.items()},
         )
         self.record()
 
+    # -- Mesa agents, made when they are used ------------------------------------------------------
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All Mesa agents (residents and companies), made on first use."""
+        self.make_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        """Mesa agents by type (:class:`Resident`, :class:`Company`), made on first use."""
+        self.make_agents()
+        return super().agents_by_type
+
     def make_agents(self) -> None:
-        """Place a Resident per agent and a Company per company in their district cells."""
+        """Place a Resident per agent and a Company per company in their district cells (once).
+
+        The agents engine steps them; under the vectorized engine they exist only for
+        inspection (the dashboard, a student's look at one resident), so they are made
+        on first use instead of for every run.
+        """
+        if getattr(self, "_agents_made", True):  # True also while Mesa's __init__ runs
+            return
+        self._agents_made = True
         cells = [self.space[name] for name in self.population.districts]
         for index, home in enumerate(self.population.home):
             Resident(self, index, cells[home])
         for index, district in enumerate(self.population.company_district):
             Company(self, index, cells[district])
 
-    def world(self, name: str) -> AdoptionState:
-        """The ``"scenario"`` or ``"counterfactual"`` world."""
-        return next(w for w in self.worlds if w.name == name)
+    def residents(self) -> list[Resident]:
+        """The residents as Mesa agents, in index order (made on first use)."""
+        self.make_agents()
+        return sorted(super().agents_by_type.get(Resident, []), key=lambda r: r.index)
+
+    # -- the run -----------------------------------------------------------------------------------
+    @property
+    def branches(self) -> tuple[BranchState, ...]:
+        """The states of the scenario and counterfactual branches (owned by the engine)."""
+        return tuple(self.engine.branches)
+
+    def branch(self, name: str) -> BranchState:
+        """The ``"scenario"`` or ``"counterfactual"`` branch (read it; only the engine writes)."""
+        return self.engine.branches[BRANCHES.index(name)]
 
     def step(self) -> None:
         """One week: pilot events, every resident's decision, accounting."""
         self.run_pilot_events()
-        self.engine.step()
+        self.engine.step(self.week)
         self.week += 1
         self.running = self.week < self.horizon
         self.record()
 
     def run(self, progress: bool = False) -> None:
-        """Step until the horizon, optionally with a progress bar."""
+        """Step until the horizon, optionally with a progress bar (on stderr)."""
         weeks = range(self.week, self.horizon)
         if progress:
-            from tqdm import tqdm
+            from tqdm import tqdm  # only when asked: a run without a bar needs no tqdm
 
             weeks = tqdm(weeks, desc="weeks", unit="wk")
         for _ in weeks:
             self.step()
 
     def run_pilot_events(self) -> None:
-        """Start and end the pilots due this week, in the scenario world only."""
-        state = self.world("scenario")
+        """Hand the engine the pilot starts and ends due this week; book the pilots' cost."""
         for pilot in self.pilots:
             if pilot.start <= self.week < pilot.end:
                 self.pilot_cost += pilot.weekly_cost
@@ -194,111 +301,48 @@ class AdoptionModel(mesa.Model):
                     pilot.districts
                 )
             if self.week == pilot.start:
-                start_pilot(pilot, state, self.population, self.services, self.pilot_rng)
-                self.engine.notify(state, pilot.service)
+                event = start_event(pilot, self.population, self.params, self.pilot_rng)
+                self.engine.apply(event, self.week)
             elif self.week == pilot.end:
-                kept = end_pilot(
-                    pilot, state, self.population, self.services, self.dynamics.viability_threshold
-                )
+                adopting = self.engine.tally(SCENARIO).adopters[pilot.service]
+                event = end_event(pilot, adopting, self.district_agents, self.params)
+                self.engine.apply(event, self.week)
                 self.pilot_outcomes[pilot.name] = {
-                    self.population.districts[d]: k for d, k in kept.items()
+                    self.population.districts[d]: k
+                    for d, k in zip(pilot.districts, event.kept, strict=True)
                 }
-                self.engine.notify(state, pilot.service)
 
     def record(self) -> None:
-        """Count both worlds and collect this week's reporters and table rows."""
-        self.tallies: dict[str, Tally] = {w.name: self.engine.tally(w) for w in self.worlds}
+        """Count both branches and collect this week's reporters and table rows."""
+        self.tallies: dict[str, Tally] = {
+            name: self.engine.tally(b) for b, name in ((SCENARIO, "scenario"),
+                                                        (COUNTERFACTUAL, "counterfactual"))
+        }
         self.avoided_cumulative += (
             avoided_tco2e_per_year(self) / WEEKS_PER_YEAR if self.week else 0.0
         )
         self.datacollector.collect(self)
         if self.week % self.collect_every == 0 or self.week >= self.horizon:
-            self.add_rows()
-
-    def labels(self) -> dict[str, dict[str, np.ndarray]]:
-        """The columns of the tables that are the same every week (made once, shared)."""
-        if not hasattr(self, "_labels"):
-            names, services, k = self.population.districts, self.services.ids, self.scale
-            n_d, n_s, n_g = len(names), len(services), len(INCOME_GROUPS)
-            by_income = np.bincount(self.population.income, minlength=n_g) * k
-            self._labels = {
-                "districts": {
-                    "district": np.array(names, dtype=object),
-                    "residents": np.bincount(self.population.home, minlength=n_d) * k,
-                },
-                "services": {
-                    "district": np.array(names * n_s, dtype=object),
-                    "service": np.repeat(np.array(services, dtype=object), n_d),
-                },
-                "income": {
-                    "service": np.repeat(np.array(services, dtype=object), n_g),
-                    "income": np.array(INCOME_GROUPS * n_s, dtype=object),
-                    "residents": np.tile(by_income, n_s),
-                },
-            }
-        return self._labels
-
-    def add_rows(self) -> None:
-        """Append this week's per-district, per-service and per-income rows."""
-        sc, cf, k, labels = (
-            self.tallies["scenario"],
-            self.tallies["counterfactual"],
-            self.scale,
-            self.labels(),
-        )
-        emissions = sc.emissions.sum(axis=0) * (k / 1000.0)
-        counterfactual = cf.emissions.sum(axis=0) * (k / 1000.0)
-        by_domain = sc.emissions * (k / 1000.0)
-        self.datacollector.add_table_rows(
-            "districts",
-            {
-                "week": np.full(len(emissions), self.week),
-                **labels["districts"],
-                "emissions_tco2e": emissions,
-                "counterfactual_emissions_tco2e": counterfactual,
-                "avoided_tco2e": counterfactual - emissions,
-                **dict(zip(DOMAIN_COLUMNS, by_domain, strict=True)),
-                "hours_saved_per_week": sc.hours_saved * k,
-                "counterfactual_hours_saved_per_week": cf.hours_saved * k,
-                "pilot_cost_eur": self.district_cost.copy(),
-            },
-        )
-        self.datacollector.add_table_rows(
-            "services",
-            {
-                "week": np.full(sc.adopters.size, self.week),
-                **labels["services"],
-                "adopters": sc.adopters.ravel() * k,
-                "aware": sc.aware.ravel() * k,
-                "counterfactual_adopters": cf.adopters.ravel() * k,
-            },
-        )
-        self.datacollector.add_table_rows(
-            "income",
-            {
-                "week": np.full(sc.adopters_by_income.size, self.week),
-                **labels["income"],
-                "adopters": sc.adopters_by_income.ravel() * k,
-                "counterfactual_adopters": cf.adopters_by_income.ravel() * k,
-            },
-        )
+            for name, table in RESULT_TABLES.items():
+                self.datacollector.add_table_rows(name, table.rows(self))
 
     def resident_footprint(self, index: int) -> np.ndarray:
-        """One resident's footprint by domain in the scenario world, kgCO2e/year."""
-        status = self.world("scenario").status[:, index : index + 1]
+        """One resident's footprint by domain in the scenario branch, kgCO2e/year."""
+        status = self.branch("scenario").status[:, index : index + 1]
         base = self.population.footprint[index : index + 1]
-        return footprints(status, base, self.services, self.dynamics.rebound)[0]
+        return footprints(status, base, self.services, self.params.rebound)[0]
 
     def results(self) -> dict[str, pd.DataFrame]:
-        """The tidy tables: ``model`` (a row per week), ``districts``, ``services``, ``income``."""
+        """The tidy tables: ``model`` (a row per week) and every registered result table."""
         model = self.datacollector.get_model_vars_dataframe()
         model.insert(0, "week", np.arange(len(model)))
         out = {"model": model.reset_index(drop=True)}
-        for name in TABLES:
+        for name in RESULT_TABLES:
             out[name] = self.datacollector.get_table_dataframe(name)
         return out
 
     def release(self) -> None:
         """Drop the agents and Mesa's per-model id counter, so a finished model can be freed."""
+        self._agents_made = True  # a released model makes no agents again
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)

@@ -1,19 +1,27 @@
-"""Pilots in time: starting them, ending them, keeping or withdrawing the service.
+"""Pilots in time: when they start and end, and the events they hand to the engine.
 
-Pilots act only on the scenario world; the counterfactual world has none.
+A pilot acts on the scenario branch only; the counterfactual branch has none.
+Its start and end are **events**: :func:`start_event` picks the initial users
+with the pilot's seeding strategy and describes what changes;
+:func:`end_event` judges viability and describes what stays. The engine applies
+an event to the branch arrays it owns (:meth:`PilotStart.apply_to`), so nobody
+else writes them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from hidsim.parameters import Parameters
+from hidsim.resolution import agents_for
 from hidsim.scenario import Scenario
 from hidsim.seeding import SEEDING_STRATEGIES
-from hidsim.services import ServiceTable
-from hidsim.state import ADOPTER, AWARE, UNAWARE, AdoptionState
-from hidsim.world import Population
+from hidsim.state import ADOPTER, AWARE, SCENARIO, UNAWARE, BranchState
+from hidsim.world import SyntheticPopulation
+
+_EMPTY = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,8 @@ class ScheduledPilot:
         weekly_cost: EUR spent per pilot week.
         outreach: outreach intensity in its districts.
         strategy: seeding strategy name.
-        seeds: number of seeded agents (residents / scale, rounded).
+        initial_users: number of initial users (agents: residents / scale, rounded; see
+            :mod:`hidsim.resolution`).
     """
 
     name: str
@@ -40,7 +49,7 @@ class ScheduledPilot:
     weekly_cost: float
     outreach: float
     strategy: str
-    seeds: int
+    initial_users: int
 
 
 def schedule(scenario: Scenario) -> list[ScheduledPilot]:
@@ -56,72 +65,159 @@ def schedule(scenario: Scenario) -> list[ScheduledPilot]:
             weekly_cost=p.budget_eur / p.duration_weeks,
             outreach=p.outreach,
             strategy=p.seeding.strategy,
-            seeds=seed_agents(p.seeding.size, scenario.world.scale),
+            initial_users=agents_for(p.seeding.size, scenario.world.scale),
         )
         for p in scenario.pilots
     ]
 
 
-def seed_agents(residents: int, scale: int) -> int:
-    """Agents to seed for a number of residents: rounded, but at least one if any.
+@dataclass(frozen=True)
+class PilotStart:
+    """A pilot starts: its service is offered in its districts, with outreach and initial users.
 
-    At a coarse scale a pilot's 100 residents may be less than one agent; seeding
-    nobody would silently turn the pilot into no pilot at all.
+    Attributes:
+        service: service index.
+        districts: district indices.
+        outreach: outreach added in those districts.
+        adopters: residents who start using the service at once (initial users).
+        aware: residents who hear of it at once.
+        partner_staff: residents reached through a partner employer (access and outreach).
+        branches: the branches it applies to (the scenario branch).
     """
-    return max(1, round(residents / scale)) if residents > 0 else 0
+
+    service: int
+    districts: tuple[int, ...]
+    outreach: float
+    adopters: np.ndarray = field(default_factory=lambda: _EMPTY)
+    aware: np.ndarray = field(default_factory=lambda: _EMPTY)
+    partner_staff: np.ndarray = field(default_factory=lambda: _EMPTY)
+    branches: tuple[int, ...] = (SCENARIO,)
+
+    def apply_to(self, state: BranchState) -> np.ndarray:
+        """Change a branch's availability, outreach and partner access.
+
+        Args:
+            state: the branch (arrays owned by the engine that calls this).
+
+        Returns:
+            The service's new status row, shape (N,): the engine sets it its own way.
+        """
+        s, districts = self.service, list(self.districts)
+        state.available[s, districts] = True
+        state.outreach[s, districts] += self.outreach
+        state.partner_access[s, self.partner_staff] = True
+        row = state.status[s].copy()
+        row[self.aware[row[self.aware] == UNAWARE]] = AWARE
+        row[self.adopters] = ADOPTER
+        return row
 
 
-def open_market(state: AdoptionState, services: ServiceTable) -> None:
-    """Week 0: services on the market are offered everywhere with their marketing."""
-    state.available[services.on_market, :] = True
-    state.outreach[services.on_market, :] = services.market_outreach[services.on_market, None]
+@dataclass(frozen=True)
+class PilotEnd:
+    """A pilot ends: its outreach goes; the service stays where viable, is withdrawn elsewhere.
+
+    Attributes:
+        service: service index.
+        districts: the pilot's district indices.
+        outreach: the pilot's outreach, taken away again.
+        kept: whether the service stays in each district (same order as ``districts``).
+        market_outreach: the operator's ordinary marketing where the service stays.
+        branches: the branches it applies to (the scenario branch).
+    """
+
+    service: int
+    districts: tuple[int, ...]
+    outreach: float
+    kept: tuple[bool, ...]
+    market_outreach: float
+    branches: tuple[int, ...] = (SCENARIO,)
+
+    def apply_to(self, state: BranchState) -> None:
+        """Change a branch's availability and outreach (statuses are left to the weekly step).
+
+        Args:
+            state: the branch (arrays owned by the engine that calls this).
+
+        Returns:
+            ``None``: adopters where the service is withdrawn stop in the next step.
+        """
+        s = self.service
+        for d, kept in zip(self.districts, self.kept, strict=True):
+            state.outreach[s, d] = max(0.0, state.outreach[s, d] - self.outreach)
+            state.available[s, d] = kept
+            if kept:
+                # A viable service stays with its operator's ordinary marketing.
+                state.outreach[s, d] = max(state.outreach[s, d], self.market_outreach)
+        if not any(self.kept):
+            state.partner_access[s] = False
+        return None
 
 
-def start_pilot(
+PilotEvent = PilotStart | PilotEnd
+
+
+def start_event(
     pilot: ScheduledPilot,
-    state: AdoptionState,
-    population: Population,
-    services: ServiceTable,
+    population: SyntheticPopulation,
+    params: Parameters,
     rng: np.random.Generator,
-) -> None:
-    """Offer the service in the pilot districts, add outreach and seed first users."""
-    s, districts = pilot.service, list(pilot.districts)
-    state.available[s, districts] = True
-    state.outreach[s, districts] += pilot.outreach
-    residents = population.members(districts)
-    strategy = SEEDING_STRATEGIES[pilot.strategy]
-    seeds = strategy(population, residents, services.propensity[s], pilot.seeds, rng)
-    state.partner_access[
-        s, seeds.aware[np.isin(population.employer[seeds.aware], seeds.partners)]
-    ] = True
-    aware = seeds.aware[state.status[s, seeds.aware] == UNAWARE]
-    state.status[s, aware] = AWARE
-    state.status[s, seeds.adopters] = ADOPTER
+) -> PilotStart:
+    """The start of a pilot, with initial users chosen by its seeding strategy.
 
-
-def end_pilot(
-    pilot: ScheduledPilot,
-    state: AdoptionState,
-    population: Population,
-    services: ServiceTable,
-    viability_threshold: float,
-) -> dict[int, bool]:
-    """Keep the service where adoption reached the viability threshold, withdraw it elsewhere.
+    Args:
+        pilot: the pilot.
+        population: the synthetic population.
+        params: the run's parameters (propensities, for strategies that use them).
+        rng: the generator for the pilots' choices.
 
     Returns:
-        ``{district index: kept}`` for the pilot's districts.
+        The event for the engine.
     """
     s = pilot.service
-    adopters = np.bincount(population.home[state.adopters(s)], minlength=state.available.shape[1])
-    residents = np.bincount(population.home, minlength=state.available.shape[1])
-    kept = {}
-    for d in pilot.districts:
-        state.outreach[s, d] = max(0.0, state.outreach[s, d] - pilot.outreach)
-        kept[d] = bool(services.on_market[s] or adopters[d] >= viability_threshold * residents[d])
-        state.available[s, d] = kept[d]
-        if kept[d]:
-            # A viable service stays with its operator's ordinary marketing.
-            state.outreach[s, d] = max(state.outreach[s, d], services.market_outreach[s])
-    if not any(kept.values()):
-        state.partner_access[s] = False
-    return kept
+    residents = population.members(pilot.districts)
+    strategy = SEEDING_STRATEGIES[pilot.strategy]
+    chosen = strategy(population, residents, params.services.propensity[s], pilot.initial_users,
+                      rng)
+    partner_staff = chosen.aware[np.isin(population.employer[chosen.aware], chosen.partners)]
+    return PilotStart(
+        service=s,
+        districts=pilot.districts,
+        outreach=pilot.outreach,
+        adopters=chosen.adopters,
+        aware=chosen.aware,
+        partner_staff=partner_staff,
+    )
+
+
+def end_event(
+    pilot: ScheduledPilot,
+    adopters: np.ndarray,
+    residents: np.ndarray,
+    params: Parameters,
+) -> PilotEnd:
+    """The end of a pilot: the service stays where adoption reached the viability threshold.
+
+    Args:
+        pilot: the pilot.
+        adopters: adopters of the pilot's service per district in the scenario branch,
+            shape (D,), agents.
+        residents: residents per district, shape (D,), agents.
+        params: the run's parameters (viability threshold, market status).
+
+    Returns:
+        The event for the engine; ``kept`` tells the outcome per district.
+    """
+    s, services = pilot.service, params.services
+    # A district without residents cannot make a service viable.
+    kept = tuple(
+        bool(services.on_market[s] or (
+            residents[d] > 0 and adopters[d] >= params.viability_threshold * residents[d]))
+        for d in pilot.districts
+    )
+    return PilotEnd(
+        service=s,
+        districts=pilot.districts,
+        outreach=pilot.outreach,
+        kept=kept,
+        market_outreach=float(services.market_outreach[s]),
+    )

@@ -1,7 +1,15 @@
-"""Seeding strategies: how a pilot picks its first users.
+"""Seeding strategies: how a pilot picks its initial users.
 
 Each strategy is one function with the same signature, registered by name in
-:data:`SEEDING_STRATEGIES`; adding a strategy is adding one function.
+:data:`hidsim.registry.SEEDING_STRATEGIES`; adding a strategy is adding one
+registered function (anywhere imported before the scenario is loaded). The
+scenario schema and the dashboard read the same registry.
+
+A strategy is called as ``strategy(population, residents, propensity, n, rng)``:
+the run's :class:`~hidsim.world.SyntheticPopulation`, the indices of the residents
+of the pilot districts, every resident's propensity for the piloted service
+(shape (N,)), the number of initial users (agents) and a generator; it returns
+:class:`InitialUsers`.
 """
 
 from __future__ import annotations
@@ -11,13 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hidsim.world import Population
+from hidsim.registry import SEEDING_STRATEGIES  # re-exported: the strategies registered here
+from hidsim.world import SyntheticPopulation
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
-class Seeds:
+class InitialUsers:
     """What a seeding strategy hands to a pilot.
 
     Attributes:
@@ -31,56 +40,57 @@ class Seeds:
     partners: np.ndarray = field(default_factory=lambda: _EMPTY)
 
 
-SeedingStrategy = Callable[[Population, np.ndarray, np.ndarray, int, np.random.Generator], Seeds]
-
-#: Registered strategies by name.
-SEEDING_STRATEGIES: dict[str, SeedingStrategy] = {}
+SeedingStrategy = Callable[
+    [SyntheticPopulation, np.ndarray, np.ndarray, int, np.random.Generator], "InitialUsers"
+]
 
 
 def register(name: str) -> Callable[[SeedingStrategy], SeedingStrategy]:
-    """Register a seeding strategy under a name."""
+    """Register a seeding strategy under a name (a decorator).
 
-    def add(func: SeedingStrategy) -> SeedingStrategy:
-        SEEDING_STRATEGIES[name] = func
-        return func
+    Args:
+        name: the name a scenario gives in ``pilots[i].seeding.strategy``.
 
-    return add
+    Returns:
+        A decorator that registers the function and returns it unchanged.
+    """
+    return SEEDING_STRATEGIES.register(name)
 
 
 @register("random")
-def random_residents(population, residents, propensity, n, rng) -> Seeds:
+def random_residents(population, residents, propensity, n, rng) -> InitialUsers:
     """Random residents of the pilot districts.
 
     Args:
         population: the run's population.
         residents: indices of the residents of the pilot districts.
         propensity: every resident's propensity for the pilot's service.
-        n: number of seeds (agents).
+        n: number of initial users (agents).
         rng: generator for the choice.
 
     Returns:
-        The seeds.
+        The initial users.
     """
-    return Seeds(adopters=rng.choice(residents, size=min(n, len(residents)), replace=False))
+    return InitialUsers(adopters=rng.choice(residents, size=min(n, len(residents)), replace=False))
 
 
 @register("best_connected")
-def best_connected(population, residents, propensity, n, rng) -> Seeds:
+def best_connected(population, residents, propensity, n, rng) -> InitialUsers:
     """The residents with the most ties (ties broken at random)."""
     order = np.lexsort((rng.random(len(residents)), -population.degree[residents]))
-    return Seeds(adopters=residents[order[:n]])
+    return InitialUsers(adopters=residents[order[:n]])
 
 
 @register("partner_employers")
-def partner_employers(population, residents, propensity, n, rng) -> Seeds:
+def partner_employers(population, residents, propensity, n, rng) -> InitialUsers:
     """Staff of the largest companies in the pilot districts, wherever they live.
 
-    Companies are taken largest first until their staff outnumber the seeds;
-    the seeds are the staff most inclined to the service, and every employee
+    Companies are taken largest first until their staff outnumber the initial
+    users; the initial users are the staff most inclined to the service, and every employee
     of a partner gets access and hears of it through work.
     """
     if n <= 0:
-        return Seeds(adopters=_EMPTY)
+        return InitialUsers(adopters=_EMPTY)
     districts = np.unique(population.home[residents])
     local = np.flatnonzero(np.isin(population.company_district, districts))
     staff_counts = np.bincount(
@@ -91,13 +101,13 @@ def partner_employers(population, residents, propensity, n, rng) -> Seeds:
     partners = order[:enough]
     staff = np.flatnonzero(np.isin(population.employer, partners))
     keen = staff[np.argsort(-propensity[staff], kind="stable")[:n]]
-    return Seeds(adopters=keen, aware=staff, partners=partners)
+    return InitialUsers(adopters=keen, aware=staff, partners=partners)
 
 
 @register("co_creation")
-def co_creation(population, residents, propensity, n, rng) -> Seeds:
+def co_creation(population, residents, propensity, n, rng) -> InitialUsers:
     """Engaged residents (highest attitude) who co-create the service and tell their ties."""
     order = np.lexsort((rng.random(len(residents)), -population.attitude[residents]))
     engaged = residents[order[:n]]
     neighbours = np.unique(population.ties[engaged].indices)
-    return Seeds(adopters=engaged, aware=neighbours)
+    return InitialUsers(adopters=engaged, aware=neighbours)

@@ -14,7 +14,7 @@ import numpy as np
 from hidsim import datasets
 from hidsim.rules import weekly_rate
 from hidsim.scenario import Scenario
-from hidsim.world import INCOME_GROUPS, Population
+from hidsim.world import INCOME_GROUPS, SyntheticPopulation
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class ServiceTable:
         return len(self.ids)
 
 
-def build_services(scenario: Scenario, population: Population) -> ServiceTable:
+def build_services(scenario: Scenario, population: SyntheticPopulation) -> ServiceTable:
     """Service arrays for a scenario and its residents.
 
     The propensity of resident ``i`` for service ``s`` is

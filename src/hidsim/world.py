@@ -16,14 +16,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from hidsim import datasets
+from hidsim.resolution import agents_for, district_populations
 from hidsim.scenario import Scenario
 
 INCOME_GROUPS = ("low", "middle", "high")
 
 
 @dataclass(frozen=True)
-class Population:
-    """Residents and companies of one run, as arrays indexed by resident.
+class SyntheticPopulation:
+    """The synthetic population of one run: residents, companies and ties, as arrays.
 
     Attributes:
         districts: district names, in scenario order.
@@ -83,10 +84,11 @@ def district_graph(scenario: Scenario) -> nx.Graph:
         The district graph.
     """
     world, data = scenario.world, datasets.districts()
+    populations = district_populations(scenario)
     g = nx.Graph()
     for d in world.districts:
         row = data.loc[d.name] if d.name in data.index else None
-        population = d.population if d.population is not None else int(row["population"])
+        population = populations[d.name]
         jobs = d.jobs
         if jobs is None:
             known = row is not None and row["jobs"] == row["jobs"]
@@ -119,7 +121,7 @@ def distance_km(a: dict, b: dict) -> float:
     return float(6371.0 * np.hypot(dx, dy))
 
 
-def build_population(scenario: Scenario, rng: np.random.Generator) -> Population:
+def build_population(scenario: Scenario, rng: np.random.Generator) -> SyntheticPopulation:
     """Make the residents, companies and ties of a scenario.
 
     Args:
@@ -132,7 +134,8 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     pop, scale = scenario.population, scenario.world.scale
     graph = district_graph(scenario)
     names = list(graph.nodes)
-    sizes = np.array([max(1, round(graph.nodes[d]["population"] / scale)) for d in names])
+    # Agents per district, rounded (hidsim.resolution refuses a scale that distorts one).
+    sizes = np.array([agents_for(graph.nodes[d]["population"], scale) for d in names])
     home = np.repeat(np.arange(len(names), dtype=np.int16), sizes)
     n = len(home)
 
@@ -147,7 +150,7 @@ def build_population(scenario: Scenario, rng: np.random.Generator) -> Population
     crow, ccol = coworker_ties(employer, pop.coworker_ties, rng)
     rows, cols = np.concatenate([rows, crow]), np.concatenate([cols, ccol])
     ties = symmetric_matrix(rows, cols, n)
-    return Population(
+    return SyntheticPopulation(
         districts=names,
         graph=graph,
         residents_per_agent=scale,

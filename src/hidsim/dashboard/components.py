@@ -119,7 +119,7 @@ def pilot_html(model: AdoptionModel, pilot) -> str:
         state = f"starts in week {pilot.start}"
     budget = pilot.weekly_cost * (pilot.end - pilot.start)
     return (f"pilot <i>{escape(pilot.name)}</i>: " + escape(
-        f"{where}; {pilot.strategy} seeding of {pilot.seeds * model.scale:,} residents; "
+        f"{where}; {pilot.strategy} seeding of {pilot.initial_users * model.scale:,} residents; "
         f"{budget:,.0f} EUR; {state}"))
 
 

@@ -26,7 +26,7 @@ AS_PLANNED = "as planned"
 #: The scale choice that picks residents per agent to suit the engine.
 AUTO = "auto"
 #: Residents per agent offered by the scale control.
-SCALES = (1, 5, 10, 20, 50, 100, 200, 500)
+SCALES = (1, 5, 10, 20, 50, 100)
 
 
 def default_engine() -> str:

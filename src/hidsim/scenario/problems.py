@@ -6,12 +6,13 @@ Shared by every file hidsim validates, so errors look the same everywhere:
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+
+from hidsim.registry import did_you_mean  # noqa: F401  (re-exported: one did-you-mean for all)
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,6 @@ def key_path(loc: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
-
-
-def did_you_mean(name: str, choices) -> str:
-    """A ``; did you mean 'x'?`` hint, or an empty string."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:

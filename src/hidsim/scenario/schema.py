@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from hidsim.registry import ADOPTION_RULES, SEEDING_STRATEGIES, Registry
+
 #: Income groups of the population, in the order every table uses.
 INCOME_GROUPS = ("low", "middle", "high")
 
@@ -43,6 +45,18 @@ def unwrap_value(value: Any) -> Any:
         # pydantic would read true as 1.0; a boolean where a number goes is a mistake.
         raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
     return value
+
+
+def registered(registry: Registry):
+    """A validator that accepts only names registered in ``registry`` (with a did-you-mean)."""
+
+    def check(name: str) -> str:
+        problem = registry.check(name)
+        if problem:
+            raise ValueError(problem)
+        return name
+
+    return AfterValidator(check)
 
 
 def safe_name(name: str) -> str:
@@ -229,9 +243,15 @@ class Service(_Strict):
 
 
 class Seeding(_Strict):
-    """How a pilot seeds its first users."""
+    """How a pilot recruits its initial users.
 
-    strategy: Literal["random", "best_connected", "partner_employers", "co_creation"] = "random"
+    Attributes:
+        strategy: a seeding strategy registered in :data:`hidsim.registry.SEEDING_STRATEGIES`
+            (``random``, ``best_connected``, ``partner_employers``, ``co_creation``, ...).
+        size: number of initial users (residents).
+    """
+
+    strategy: Annotated[str, registered(SEEDING_STRATEGIES)] = "random"
     size: Count = 0
 
 
@@ -246,7 +266,7 @@ class Pilot(_Strict):
         duration_weeks: how long it runs.
         budget_eur: what it costs (spent evenly over the duration).
         outreach: outreach intensity (1 = the marketing behind the average Bass p).
-        seeding: strategy and size (residents) of the first users.
+        seeding: strategy and size (residents) of the initial users.
     """
 
     name: str = ""
@@ -268,7 +288,8 @@ class Dynamics(_Strict):
     """The weekly step's parameters (coefficients and rates are annual).
 
     Attributes:
-        rule: ``bass`` (network Bass) or ``threshold`` (complex contagion).
+        rule: an adoption rule registered in :data:`hidsim.registry.ADOPTION_RULES`:
+            ``bass`` (network Bass) or ``threshold`` (complex contagion).
         p: annual innovation coefficient.
         q: annual imitation coefficient.
         discontinuation: annual probability that an adopter stops.
@@ -281,7 +302,7 @@ class Dynamics(_Strict):
         time_value: propensity gain per hour saved per week.
     """
 
-    rule: Literal["bass", "threshold"] = "bass"
+    rule: Annotated[str, registered(ADOPTION_RULES)] = "bass"
     p: NonNegative = 0.03
     q: NonNegative = 0.38
     discontinuation: Share = 0.05

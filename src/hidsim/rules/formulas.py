@@ -1,4 +1,4 @@
-"""The adoption rules: the model's equations, written once for every engine.
+"""The model's equations, written once for every engine.
 
 Each function works on scalars and on NumPy arrays alike, so the agents engine
 (one resident at a time), the vectorized engine (all residents at once) and
@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Names of the adoption rules a scenario may choose.
-RULES = ("bass", "threshold")
-
-WEEKS_PER_YEAR = 52.0
+from hidsim.units import WEEKS_PER_YEAR
 
 
 def weekly_rate(annual: float) -> float:
