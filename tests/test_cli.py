@@ -114,7 +114,7 @@ def test_run_writes_tables_plots_and_provenance(tiny_run, tiny, engine):
     assert meta["scenario"]["sha256"] == hashlib.sha256(tiny.read_bytes()).hexdigest()
     assert meta["scenario"]["file"] == str(tiny.resolve())
     assert (meta["seed"], meta["engine"], meta["scale"], meta["weeks"]) == (11, engine, 10, 16)
-    assert set(meta["versions"]) >= {"hidsim", "mesa", "numpy", "python"}
+    assert set(meta["software"]) >= {"hidsim", "mesa", "numpy", "python", "git_commit"}
     assert meta["wall_time_s"] > 0
     assert meta["summary"]["weeks"] == 16
     assert meta["pilots"][0]["status"] == "ended"

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from hidsim.cli import app
 from hidsim.experiments import load_experiment, load_results, run_experiment
-from hidsim.experiments.metrics import HORIZON_MEASURES
+from hidsim.outputs import OUTPUTS
 
 TINY = Path(__file__).parents[1] / "experiments" / "tiny.toml"
 
@@ -50,7 +50,7 @@ def test_sweep_writes_every_run_with_ids_seeds_and_parameters(tiny):
     for column in ("experiment_sha256", "hidsim", "mesa", "numpy", "python", "wall_s"):
         assert runs[column].notna().all()
     horizon = tiny.horizon
-    assert len(horizon) == 12 and set(HORIZON_MEASURES) <= set(horizon.columns)
+    assert len(horizon) == 12 and set(OUTPUTS) <= set(horizon.columns)
     assert {"adopters_low", "additional_adopters_high", "residents_middle"} <= set(horizon.columns)
 
 
@@ -119,7 +119,12 @@ def model_fails_at_high_discontinuation(monkeypatch):
                 raise RuntimeError("test failure at discontinuation 0.2")
             super().__init__(scenario, *args, **kwargs)
 
+    import hidsim.experiments.tasks
+
+    # The worker's module may hold the class by name: patch it where it is looked up too.
     monkeypatch.setattr(hidsim.model, "AdoptionModel", Failing)
+    if hasattr(hidsim.experiments.tasks, "AdoptionModel"):
+        monkeypatch.setattr(hidsim.experiments.tasks, "AdoptionModel", Failing)
 
 
 def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path,

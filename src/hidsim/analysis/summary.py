@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from hidsim.datasets import lifestyle_targets
-
-WEEKS_PER_YEAR = 52
+from hidsim.outputs import Horizon, cost_per_tonne
+from hidsim.units import WEEKS_PER_YEAR
 
 
 def at_horizon(table: pd.DataFrame) -> pd.DataFrame:
@@ -58,9 +58,9 @@ def summarize(results: Mapping[str, pd.DataFrame], *, pilot_cost: float | None =
         ``counterfactual_adopters`` (adoptions of all services),
         ``avoided_tco2e_per_year`` (at the horizon's rate),
         ``avoided_tco2e_cumulative``, ``hours_saved_per_resident_per_year``
-        and its counterfactual, ``pilot_cost_eur``, ``eur_per_tco2e_avoided``
-        (cost over cumulative avoided emissions; ``None`` when nothing was
-        avoided), ``emissions_per_capita_t`` and its counterfactual,
+        and its counterfactual, ``pilot_cost_eur``, ``eur_per_tco2e``
+        (:func:`hidsim.outputs.cost_per_tonne`; ``None`` when nothing was
+        avoided, so the dict stays valid JSON), ``emissions_per_capita_t`` and its counterfactual,
         ``targets_t`` (the 1.5-degree lifestyle targets by year) and
         ``above_target_t`` (per-capita emissions minus each target).
 
@@ -71,33 +71,27 @@ def summarize(results: Mapping[str, pd.DataFrame], *, pilot_cost: float | None =
         >>> summarize(model.results())["weeks"]
         2
     """
-    last = results["model"].iloc[-1]
-    districts = at_horizon(results["districts"])
-    residents = _residents(results)
-    adoption = at_horizon(results["services"])[["adopters", "counterfactual_adopters"]].sum()
-    cost = float(last["pilot_cost_eur"] if pilot_cost is None else pilot_cost)
-    avoided = float(last["avoided_tco2e_cumulative"])
-    per_capita = float(last["emissions_per_capita_t"])
+    horizon = Horizon(results)
+    value = horizon.value
+    cost = value("pilot_cost_eur") if pilot_cost is None else float(pilot_cost)
+    per_capita = value("emissions_per_capita_t")
+    per_tonne = cost_per_tonne(cost, value("avoided_tco2e_cumulative"))
     targets = lifestyle_targets()
-    weeks = int(last["week"])
     return {
-        "weeks": weeks,
-        "years": weeks / WEEKS_PER_YEAR,
-        "residents": residents,
-        "adopters": float(adoption["adopters"]),
-        "counterfactual_adopters": float(adoption["counterfactual_adopters"]),
-        "avoided_tco2e_per_year": float(last["avoided_tco2e_per_year"]),
-        "avoided_tco2e_cumulative": avoided,
-        "hours_saved_per_resident_per_year": float(last["hours_saved_per_resident_per_year"]),
-        "counterfactual_hours_saved_per_resident_per_year": float(
-            districts["counterfactual_hours_saved_per_week"].sum() * WEEKS_PER_YEAR / residents
-        ),
+        "weeks": horizon.week,
+        "years": horizon.week / WEEKS_PER_YEAR,
+        "residents": horizon.residents,
+        "adopters": value("adopters"),
+        "counterfactual_adopters": value("counterfactual_adopters"),
+        "avoided_tco2e_per_year": value("avoided_tco2e_per_year"),
+        "avoided_tco2e_cumulative": value("avoided_tco2e_cumulative"),
+        "hours_saved_per_resident_per_year": value("hours_saved_per_resident_per_year"),
+        "counterfactual_hours_saved_per_resident_per_year":
+            value("counterfactual_hours_saved_per_resident_per_year"),
         "pilot_cost_eur": cost,
-        "eur_per_tco2e_avoided": cost / avoided if avoided > 0 else None,
+        "eur_per_tco2e": None if per_tonne != per_tonne else per_tonne,
         "emissions_per_capita_t": per_capita,
-        "counterfactual_emissions_per_capita_t": float(
-            districts["counterfactual_emissions_tco2e"].sum() / residents
-        ),
+        "counterfactual_emissions_per_capita_t": value("counterfactual_emissions_per_capita_t"),
         "targets_t": targets,
         "above_target_t": {year: per_capita - target for year, target in targets.items()},
     }

@@ -24,6 +24,8 @@ import pandas as pd
 from hidsim.experiments.design import RunSpec
 from hidsim.experiments.keys import try_set
 from hidsim.experiments.metrics import horizon_districts, horizon_values, kept_tables
+from hidsim.io import software_provenance
+from hidsim.model import AdoptionModel
 from hidsim.scenario import Scenario, parse_scenario, set_key
 
 
@@ -87,8 +89,6 @@ def execute(run: RunSpec) -> RunOutcome:
     Returns:
         The outcome, with the kept tables of a successful run.
     """
-    from hidsim.model import AdoptionModel
-
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     outcome = RunOutcome(run.run_id, "ok", started=started, host=socket.gethostname(),
@@ -127,11 +127,5 @@ def parquet_bytes(frame: pd.DataFrame, run_id: str) -> bytes:
 
 @functools.cache
 def software() -> dict:
-    """Versions of Python and the packages, and the git commit, of this worker (cached)."""
-    from hidsim.io import git_commit, software_versions
-
-    info: dict = dict(software_versions())
-    commit = git_commit()
-    info["git_commit"] = commit["commit"] if commit else None
-    info["git_dirty"] = commit["dirty"] if commit else None
-    return info
+    """This worker's :func:`hidsim.io.software_provenance` (cached: git is asked once)."""
+    return software_provenance()
