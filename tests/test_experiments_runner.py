@@ -107,15 +107,38 @@ def test_existing_sweep_needs_resume_and_the_same_settings(tiny):
     assert len(again.info["sessions"]) == 2
 
 
-def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
-    # discontinuation 2.0 is not a probability: valid key, invalid value, caught per run.
+@pytest.fixture
+def model_fails_at_high_discontinuation(monkeypatch):
+    """Runs with discontinuation 0.2 raise inside the model, as a run-time failure would.
+
+    Invalid values are refused before the sweep starts (plan_runs checks every point), so
+    a failing run is made here; workers=1 runs in this process, where the patch holds.
+    """
+    import hidsim.model
+
+    class Failing(hidsim.model.AdoptionModel):
+        def __init__(self, scenario, *args, **kwargs):
+            if scenario.dynamics.discontinuation == 0.2:
+                raise RuntimeError("test failure at discontinuation 0.2")
+            super().__init__(scenario, *args, **kwargs)
+
+    import hidsim.experiments.tasks
+
+    # The worker's module may hold the class by name: patch it where it is looked up too.
+    monkeypatch.setattr(hidsim.model, "AdoptionModel", Failing)
+    if hasattr(hidsim.experiments.tasks, "AdoptionModel"):
+        monkeypatch.setattr(hidsim.experiments.tasks, "AdoptionModel", Failing)
+
+
+def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path,
+                                                       model_fails_at_high_discontinuation):
     spec = {**load_experiment(TINY).spec.model_dump(), "vary": {"grid": {
-        "dynamics.discontinuation": [0.05, 2.0]}}}
+        "dynamics.discontinuation": [0.05, 0.2]}}}
     results = run_experiment(spec, out=tmp_path / "out", workers=1, progress=False,
                              replications=1)
     failed = results.failed
     assert len(results.runs) == 6 and len(failed) == 3
-    assert (failed["dynamics.discontinuation"] == 2.0).all()
+    assert (failed["dynamics.discontinuation"] == 0.2).all()
     assert failed["error"].str.contains("discontinuation").all()
     assert failed["traceback"].str.contains("Traceback").all()
     assert len(results.horizon) == 3 and (results.horizon["dynamics.discontinuation"] == 0.05).all()
@@ -127,10 +150,25 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert set(first.index[retried]) == set(failed["run_id"])
 
 
-def test_cli_sweep_exit_code_reports_failures(tmp_path, write_toml):
+def test_invalid_grid_value_is_refused_before_any_run(tmp_path, write_toml):
+    # discontinuation 2.0 is not a probability: refused with its key before the first run.
     spec = load_experiment(TINY).spec.model_dump(exclude_none=True)
     spec.update(scenario="toy", replications=1, weeks=8,
                 vary={"grid": {"dynamics.discontinuation": [0.05, 2.0]}})
+    path = write_toml(spec, "invalid.toml")
+    result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"),
+                                      "--workers", "1", "--no-progress"])
+    assert result.exit_code == 2
+    assert f'{path}: vary.grid."dynamics.discontinuation": value 2.0' in result.output
+    assert "less than or equal to 1" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_sweep_exit_code_reports_failures(tmp_path, write_toml,
+                                              model_fails_at_high_discontinuation):
+    spec = load_experiment(TINY).spec.model_dump(exclude_none=True)
+    spec.update(scenario="toy", replications=1, weeks=8,
+                vary={"grid": {"dynamics.discontinuation": [0.05, 0.2]}})
     path = write_toml(spec, "failing.toml")
     result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"),
                                       "--workers", "1", "--no-progress"])

@@ -139,9 +139,20 @@ def test_unknown_metric_lists_the_outputs_with_a_did_you_mean():
     assert all(name in message for name in OUTPUTS)
 
 
-def test_compare_and_report_state_failed_runs_first(tmp_path):
-    # A discontinuation above 1 is refused by the scenario schema: half the runs fail.
-    raw = _tiny(**{"dynamics.discontinuation": [0.05, 1.5]})
+def test_compare_and_report_state_failed_runs_first(tmp_path, monkeypatch):
+    # Invalid values are refused before a sweep starts (plan_runs checks every point), so half
+    # the runs are made to fail inside the worker: workers=1 runs here, where the patch holds.
+    import hidsim.experiments.tasks
+    from hidsim.scenario import Problem, ScenarioError
+
+    class Failing(AdoptionModel):
+        def __init__(self, scenario, *args, **kwargs):
+            if scenario.dynamics.discontinuation == 0.5:
+                raise ScenarioError("run", [Problem("dynamics.discontinuation", "test failure")])
+            super().__init__(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(hidsim.experiments.tasks, "AdoptionModel", Failing)
+    raw = _tiny(**{"dynamics.discontinuation": [0.05, 0.5]})
     run_experiment(load_experiment(raw, base_dir=EXPERIMENTS), out=tmp_path / "s", workers=1,
                    progress=False)
     cli = runner.invoke(app, ["compare", str(tmp_path / "s"), "--no-bass"])

@@ -13,6 +13,7 @@ import typer
 
 from hidsim.cli.run import user_errors
 from hidsim.outputs import OUTPUTS
+from hidsim.scenario import ScenarioError
 
 
 def register(app: typer.Typer) -> None:
@@ -48,14 +49,26 @@ def sweep(
 
     with user_errors():
         spec = load_experiment(experiment)
-    runs = plan_runs(spec, replications=replications, weeks=weeks, scale=scale)
+        # Planning checks every design point and strategy: problems come before any run.
+        runs = plan_runs(spec, replications=replications, weeks=weeks, scale=scale)
+    # The experiment's name is checked to be a plain folder name, so this stays in results/.
     out = out or Path("results") / spec.spec.name
     typer.echo(f"{spec.spec.name}: {len(runs)} runs ({spec.engine} engine) -> {out}", err=True)
     try:
         counts = run_sweep(spec, runs, out, workers=workers, dask=dask, resume=resume,
                            progress=progress)
-    except (FileExistsError, ValueError) as err:
+    except ScenarioError as err:  # a damaged results folder: each file on its own line
+        for problem in err.problems:
+            typer.echo(f"{err.source}: {problem}", err=True)
+        raise typer.Exit(2) from None
+    except (FileExistsError, ValueError, ImportError, ConnectionError) as err:
         typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as err:
+        # An --out that cannot be created or written (read-only, a file in the way, ...).
+        where = err.filename or out
+        typer.echo(f"--out {out}: cannot write the results ({where}: {err.strerror or err}); "
+                   "choose another --out", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{counts['ok']} runs ok, {counts['failed']} failed, {counts['skipped']} "
                f"finished before; results in {out}")

@@ -104,14 +104,19 @@ def run(
 
 
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Scenario files to check.")],
+    files: Annotated[list[str], typer.Argument(help="Scenario or experiment files to check.")],
 ) -> None:
-    """Check scenario files; print OK or every problem with its key path (exit 2 on any)."""
+    """Check scenario and experiment files; print OK or every problem with its key path.
+
+    An experiment file (one with ``scenario``, ``vary`` or ``strategies`` and no
+    ``world``) is checked as an experiment, down to the scenario of every design
+    point and strategy, without making any run. Exit 2 on any problem.
+    """
     failed = False
     for name in files:
         try:
-            load_scenario(name)
-            typer.echo(f"OK: {name}")
+            kind = _validate_file(name)
+            typer.echo(f"OK: {name}" + (f" ({kind})" if kind else ""))
         except ScenarioError as err:
             failed = True
             for problem in err.problems:
@@ -124,6 +129,27 @@ def validate(
             typer.echo(f"{name}: {err}")
     if failed:
         raise typer.Exit(2)
+
+
+def _validate_file(name: str) -> str:
+    """Validate one scenario or experiment file; return what it was for an experiment.
+
+    Raises:
+        ScenarioError: every problem found, located (ExperimentError for experiments).
+        FileNotFoundError: no such file.
+    """
+    from hidsim.scenario import is_experiment, parse_scenario, read_toml
+
+    file = resolve_scenario_path(name)
+    raw = read_toml(file)
+    if not is_experiment(raw):
+        parse_scenario(raw, str(file))
+        return ""
+    from hidsim.experiments import load_experiment, plan_runs
+
+    experiment = load_experiment(file)
+    runs = plan_runs(experiment)
+    return f"experiment, {len(runs):,} runs"
 
 
 def data(

@@ -99,7 +99,10 @@ def summary_html(model: AdoptionModel) -> str:
     ]
     items = [escape(item) for item in items] + [pilot_html(model, pilot) for pilot in model.pilots]
     dyn, pop = model.scenario.dynamics, model.scenario.population
-    return (
+    # Control values the page could not use (PageModel): said first, in words.
+    problems = "".join(f"<p class='hidsim-problem'><b>Not applied:</b> {escape(p)}</p>"
+                       for p in getattr(model, "problems", []))
+    return problems + (
         f"<p><b>Week {model.week} of {model.horizon}</b> (year {model.week / WEEKS_PER_YEAR:.1f}); "
         f"{escape(engine_name(model))} engine, {model.population.size:,} agents, "
         f"{model.scale} resident(s) per agent, seed {model.seed}</p>"

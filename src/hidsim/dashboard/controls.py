@@ -17,7 +17,7 @@ import networkx as nx
 
 from hidsim.engines import DEFAULT_ENGINE, ENGINES
 from hidsim.model import AdoptionModel
-from hidsim.scenario import Scenario, load_scenario
+from hidsim.scenario import Scenario, ScenarioError, load_scenario
 from hidsim.seeding import SEEDING_STRATEGIES
 from hidsim.world import district_graph
 
@@ -124,6 +124,56 @@ class DashboardModel(AdoptionModel):
         scale = default_scale(engine, built) if scale in (None, "", AUTO) else int(scale)
         self.controls = {"scenario": str(scenario), "engine": engine, "scale": scale, **overrides}
         super().__init__(built, engine=engine, rng=parse_seed(seed), weeks=weeks, scale=scale)
+
+
+class PageModel(DashboardModel):
+    """The page's model: a control value that cannot be used becomes a message, not a traceback.
+
+    ``SolaraViz`` calls the model's class on *Reset* with whatever the controls hold
+    (the seed box takes any text). A value the scenario or the model refuses is
+    reported in :attr:`problems`, shown on the page, and the run is built without
+    it: the scenario's seed, or the file's values for the knobs.
+
+    Attributes:
+        problems: what was not used and why, one sentence each (empty when all is well).
+    """
+
+    # The knobs are spelled out (not **kwargs): SolaraViz checks the signature against them.
+    def __init__(self, scenario: str | Path = "helsinki", p: float | None = None,
+                 q: float | None = None, local_tie_share: float | None = None,
+                 pilot_district: str | None = AS_PLANNED, seeding: str | None = None,
+                 seeds: int | None = None, budget: float | None = None, engine: str | None = None,
+                 seed: int | str | None = None, scale: int | str | None = None,
+                 weeks: int | None = None):
+        problems: list[str] = []
+        try:
+            parse_seed(seed)
+        except ValueError as err:
+            problems.append(f"Seed: {err}; the scenario's seed is used instead.")
+            seed = None
+        if scale not in (None, "", AUTO) and not _whole_number(scale):
+            problems.append(f"Scale: {scale!r} is not a whole number of residents per agent; "
+                            "'auto' is used instead.")
+            scale = AUTO
+        knobs = {"p": p, "q": q, "local_tie_share": local_tie_share,
+                 "pilot_district": pilot_district, "seeding": seeding, "seeds": seeds,
+                 "budget": budget}
+        try:
+            super().__init__(scenario, **knobs, engine=engine, seed=seed, scale=scale,
+                             weeks=weeks)
+        except (ValueError, ScenarioError) as err:
+            # The knobs together make an invalid scenario: run the file as it is.
+            problems.append(f"These control values cannot be used ({err}); the scenario "
+                            "file's values are used instead.")
+            super().__init__(scenario, engine=engine, seed=seed, weeks=weeks)
+        self.problems = problems
+
+
+def _whole_number(value: Any) -> bool:
+    try:
+        return int(str(value).strip()) >= 1
+    except ValueError:
+        return False
 
 
 def parse_seed(seed: int | str | None) -> int | None:

@@ -10,6 +10,7 @@ Unknown keys are refused (``extra="forbid"``).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,6 +24,17 @@ from pydantic import (
 )
 
 from hidsim.registry import ADOPTION_RULES, SEEDING_STRATEGIES, Registry
+
+#: Income groups of the population, in the order every table uses.
+INCOME_GROUPS = ("low", "middle", "high")
+
+#: The most agents a scenario may ask for. A bound stated here, so a typo in a population
+#: (1e12) is refused with the size it would need instead of exhausting memory: about 1 kB
+#: per agent with its ties, so 5 million agents need some 5 GB. The whole population of
+#: Helsinki is about 0.7 million.
+MAX_AGENTS = 5_000_000
+
+_SAFE_NAME = re.compile(r"^\w[\w .,()+-]*$")
 
 
 def unwrap_value(value: Any) -> Any:
@@ -55,9 +67,26 @@ def registered(registry: Registry):
     return AfterValidator(check)
 
 
+def safe_name(name: str) -> str:
+    """Refuse a name that cannot be a folder name of its own (it makes the default output path).
+
+    Letters (any script), digits, spaces and ``_ - . , ( ) +`` only, starting with a letter or
+    digit, and no ``..``: so ``results/<name>`` never leaves ``results/``.
+    """
+    if not _SAFE_NAME.match(name) or ".." in name:
+        raise ValueError(
+            f"name {name!r} must start with a letter or digit and use only letters, digits, "
+            "spaces and _ - . , ( ) + (it names the output folder; no '/', '\\' or '..')"
+        )
+    return name
+
+
+#: A name that is also the default output folder's name.
+SafeName = Annotated[str, AfterValidator(safe_name)]
+
 _finite = Field(allow_inf_nan=False)
 Number = Annotated[float, BeforeValidator(unwrap_value), _finite]
-Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0)]
+Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0), _finite]
 Positive = Annotated[float, BeforeValidator(unwrap_value), Field(gt=0.0), _finite]
 NonNegative = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0), _finite]
 Count = Annotated[int, BeforeValidator(unwrap_value), Field(ge=0)]
@@ -84,8 +113,8 @@ class District(_Strict):
     population: Count | None = None
     jobs: Count | None = None
     rail: bool | None = None
-    lat: Number
-    lon: Number
+    lat: Annotated[float, BeforeValidator(unwrap_value), Field(ge=-90.0, le=90.0), _finite]
+    lon: Annotated[float, BeforeValidator(unwrap_value), Field(ge=-180.0, le=180.0), _finite]
 
 
 class Link(_Strict):
@@ -122,6 +151,10 @@ class World(_Strict):
     jobs_per_resident: NonNegative = 0.4
 
 
+#: Default ``population.income_cost_weight``; a group a file leaves out keeps its value here.
+DEFAULT_COST_WEIGHT = {"low": 0.04, "middle": 0.02, "high": 0.01}
+
+
 class Attitude(_Strict):
     """Attitude towards low-carbon choices: ``2 * Beta(a, b)``, mean 1 when a = b."""
 
@@ -140,8 +173,9 @@ class Population(_Strict):
         coworker_ties: ties to co-workers per employed resident.
         employment_rate: share of residents employed (all ages).
         company_size: mean employees per company.
-        income_shares: shares of low, middle and high income residents.
-        income_cost_weight: how strongly a service's cost deters each income group.
+        income_shares: shares of low, middle and high income residents (all three).
+        income_cost_weight: how strongly a service's cost deters each income group; a
+            group left out keeps its default (``DEFAULT_COST_WEIGHT``).
         attitude: attitude distribution.
         footprint_spread: sigma of the lognormal spread of individual footprints.
         threshold_mean: mean adoption threshold (threshold rule).
@@ -159,11 +193,9 @@ class Population(_Strict):
         "middle": 1 / 3,
         "high": 1 / 3,
     }
-    income_cost_weight: dict[Literal["low", "middle", "high"], NonNegative] = {
-        "low": 0.04,
-        "middle": 0.02,
-        "high": 0.01,
-    }
+    income_cost_weight: dict[Literal["low", "middle", "high"], NonNegative] = dict(
+        DEFAULT_COST_WEIGHT
+    )
     attitude: Attitude = Attitude()
     footprint_spread: NonNegative = 0.3
     threshold_mean: NonNegative = 0.25
@@ -172,9 +204,24 @@ class Population(_Strict):
     @field_validator("income_shares")
     @classmethod
     def _some_income(cls, shares: dict) -> dict:
+        # A group left out would silently get no residents: every share must be written.
+        missing = [g for g in INCOME_GROUPS if g not in shares]
+        if missing:
+            raise ValueError(
+                f"income group(s) {', '.join(missing)} missing: give a share for each of "
+                f"{', '.join(INCOME_GROUPS)} (0 for a group with no residents)"
+            )
         if sum(shares.values()) <= 0:
             raise ValueError("income shares must add up to more than 0 (they are normalised)")
         return shares
+
+    @field_validator("income_cost_weight", mode="before")
+    @classmethod
+    def _default_cost_weights(cls, weights: Any) -> Any:
+        # A group left out keeps its default weight (not 0, which would make cost irrelevant).
+        if isinstance(weights, dict):
+            return {**DEFAULT_COST_WEIGHT, **weights}
+        return weights
 
 
 class Service(_Strict):
@@ -276,6 +323,11 @@ class Pilot(_Strict):
     seeding: Seeding = Seeding()
 
 
+def pilot_label(name: str, service: str, districts: list[str]) -> str:
+    """A pilot's name in reports: its own, else made from its service and districts."""
+    return name or f"{service} in {', '.join(districts)}"
+
+
 class Dynamics(_Strict):
     """The weekly step's parameters (coefficients and rates are annual).
 
@@ -327,7 +379,7 @@ class Evaluation(_Strict):
 class Scenario(_Strict):
     """A whole scenario: world, population, services, pilots, dynamics and evaluation."""
 
-    name: str = "scenario"
+    name: SafeName = "scenario"
     description: str = ""
     horizon_weeks: Annotated[int, BeforeValidator(unwrap_value), Field(gt=0)] = 520
     seed: Annotated[int, Field(ge=0)] = 0
