@@ -142,8 +142,8 @@ def credited(tables: dict, scenario: Scenario) -> pd.DataFrame:
     for p in scenario.pilots:
         by_service[p.service] = by_service.get(p.service, 0) + 1
     out = []
-    for i, pilot in enumerate(scenario.pilots):
-        name = pilot.name or f"pilots[{i}]"
+    for pilot in scenario.pilots:
+        name = pilot.label
         end = min(pilot.start_week + period, last)
         # Rows at week w stand for weeks (w - span, w]: inside the window (start, end].
         mine = rows[(rows["service"] == pilot.service) & (rows["week"] > pilot.start_week)

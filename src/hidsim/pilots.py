@@ -59,7 +59,7 @@ def schedule(scenario: Scenario) -> list[ScheduledPilot]:
     services, districts = scenario.service_ids, scenario.district_names
     return [
         ScheduledPilot(
-            name=p.name or f"{p.service} in {', '.join(p.districts)}",
+            name=p.label,
             service=services.index(p.service),
             districts=tuple(districts.index(d) for d in p.districts),
             start=p.start_week,

@@ -71,8 +71,7 @@ def rounding(scenario: Scenario, scale: int | None = None) -> dict:
         for name, residents in district_populations(scenario).items()
     }
     pilots = {
-        p.name or f"pilots[{i}]": _entry(p.seeding.size, scale)
-        for i, p in enumerate(scenario.pilots)
+        p.label: _entry(p.seeding.size, scale) for p in scenario.pilots
     }
     return {
         "scale": scale,

@@ -95,7 +95,7 @@ class StrategyComparison:
         return max(self.planned - self.completed - len(self.failed), 0)
 
 
-def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
+def compare_strategies(results, *, metric: str = "credited_tco2e",
                        confidence: float = 0.95, bootstrap: int = 2000,
                        rng: int = 0, pool: bool = False, bass: bool = True,
                        bass_services="pilots", bass_bootstrap: int = 100) -> StrategyComparison:

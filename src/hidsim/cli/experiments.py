@@ -87,7 +87,7 @@ def compare(
     results: ResultsArg,
     metric: Annotated[str, typer.Option(
         help="Output that ranks the strategies, in its own direction (registered: "
-             + ", ".join(OUTPUTS) + ").")] = "avoided_tco2e_cumulative",
+             + ", ".join(OUTPUTS) + ").")] = "credited_tco2e",
     csv: Annotated[Path | None, typer.Option(
         help="Also write summary.csv, differences.csv, income.csv and bass.csv into this "
              "folder.")] = None,
@@ -107,6 +107,7 @@ def compare(
     from hidsim.analysis.compare import compare_strategies
     from hidsim.experiments import load_results
     from hidsim.reporting.compare_text import bass_section, comparison_text, failures_text
+    from hidsim.reporting.evaluation_text import evaluation_note, kept_table
 
     with user_errors():
         loaded = load_results(results)
@@ -121,6 +122,12 @@ def compare(
     if warning:
         typer.echo(warning, err=True)
     typer.echo(comparison_text(comparison, bass=False))
+    typer.echo("\n" + evaluation_note(loaded.scenario()))
+    kept = kept_table(loaded.tables.get("pilots"), comparison.points)
+    if len(kept):
+        typer.echo("\nProbability that each pilot keeps its service, per district, over "
+                   "replications (judged on adopters the pilot did not recruit)")
+        typer.echo(kept.to_string(index=False))
     income = comparison.income.pivot_table(index=["point", "strategy"], columns="income",
                                            values="mean", sort=False)
     if len(income):

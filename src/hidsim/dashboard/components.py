@@ -95,7 +95,9 @@ def summary_html(model: AdoptionModel) -> str:
         f"avoided by the pilots: {results['avoided_tco2e_per_year']:,.1f} tCO2e/year now, "
         f"{avoided:,.1f} tCO2e so far",
         f"hours saved: {results['hours_saved_per_resident_per_year']:.2f} per resident per year",
-        f"pilot spending: {cost:,.0f} EUR; cost per tonne avoided: {per_tonne}",
+        f"pilot spending so far: {cost:,.0f} EUR; city budget per tonne avoided so far "
+        f"(weeks 0-{model.week}, undiscounted, this run only; `hidsim sweep` gives the range "
+        f"with a crediting period): {per_tonne}",
     ]
     items = [escape(item) for item in items] + [pilot_html(model, pilot) for pilot in model.pilots]
     dyn, pop = model.scenario.dynamics, model.scenario.population

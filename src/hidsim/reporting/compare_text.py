@@ -14,8 +14,9 @@ from hidsim.outputs import OUTPUTS
 from hidsim.reporting.bass_text import bass_text
 
 #: Outputs shown by :func:`comparison_table` (all are in ``summary``).
-HEADLINE = ("avoided_tco2e_cumulative", "avoided_tco2e_per_year", "additional_adopters",
-            "additional_hours_saved_per_resident_per_year", "eur_per_tco2e")
+HEADLINE = ("credited_tco2e", "avoided_tco2e_per_year", "additional_adopters",
+            "additional_hours_saved_per_resident_per_year", "eur_per_tco2e",
+            "eur_per_tco2e_societal", "pilots_kept_share")
 #: Failed runs named one by one in :func:`failures_text`.
 NAMED_FAILURES = 3
 

@@ -20,6 +20,7 @@ from hidsim.experiments import load_results
 from hidsim.io import write_atomic
 from hidsim.reporting.bass_text import LITERATURE, READING, bass_display
 from hidsim.reporting.compare_text import comparison_heading, comparison_table, failures_text
+from hidsim.reporting.evaluation_text import evaluation_note, kept_table
 from hidsim.reporting.sensitivity_figures import plot_sensitivity
 from hidsim.reporting.sensitivity_text import assumptions_table, noise_table, sensitivity_facts
 from hidsim.reporting.strategy_figures import (
@@ -101,7 +102,15 @@ def report_html(results, *, sensitivity=None, bass: bool = True, bass_services="
         "emissions are against the same world without pilots, run on the same random numbers "
         "inside each run.</p>",
         comparison_table(comparison).to_html(index=False, border=0),
+        f"<p class='note'>{_e(evaluation_note(results.scenario()))}</p>",
     ]
+    kept = kept_table(results.tables.get("pilots"), comparison.points)
+    if len(kept):
+        parts += ["<h2>Pilot risk</h2>",
+                  "<p class='note'>How often each pilot keeps its service, per district, over "
+                  "replications: a pilot is kept where the adopters it did not recruit reach "
+                  "the viability threshold when it ends (Wilson 95% interval).</p>",
+                  kept.to_html(index=False, border=0)]
     figures = []
     if not results.timeseries.empty:
         figures.append(("Adopters added by the pilots over time", plot_s_curves(results)))

@@ -76,7 +76,7 @@ def plot_avoided(comparison: StrategyComparison) -> Figure:
     """Avoided emissions per strategy with CIs: cumulative, and per year at the horizon."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _bars(left, comparison, "avoided_tco2e_cumulative", axis_label("avoided_tco2e_cumulative"))
+    _bars(left, comparison, "credited_tco2e", axis_label("credited_tco2e"))
     _bars(right, comparison, "avoided_tco2e_per_year", axis_label("avoided_tco2e_per_year"))
     return fig
 

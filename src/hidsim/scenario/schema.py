@@ -322,6 +322,11 @@ class Pilot(_Strict):
     outreach: NonNegative = 1.0
     seeding: Seeding = Seeding()
 
+    @property
+    def label(self) -> str:
+        """The pilot's name in reports (:func:`pilot_label`)."""
+        return pilot_label(self.name, self.service, self.districts)
+
 
 def pilot_label(name: str, service: str, districts: list[str]) -> str:
     """A pilot's name in reports: its own, else made from its service and districts."""
