@@ -25,7 +25,7 @@ from hidsim.parameters import build_parameters
 from hidsim.pilots import end_event, schedule, start_event
 from hidsim.registry import ENGINES
 from hidsim.resolution import check_scale, rounding
-from hidsim.scenario import Scenario, load_scenario
+from hidsim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from hidsim.state import ADOPTER, BRANCHES, COUNTERFACTUAL, SCENARIO, BranchState
 from hidsim.units import KG_PER_TONNE, WEEKS_PER_YEAR
 from hidsim.world import INCOME_GROUPS, build_population
@@ -175,6 +175,9 @@ RESULT_TABLES.register("income", ResultTable(
 ))
 
 
+#: The longest run a model accepts, in weeks (100 years): the tables grow by a row per week.
+MAX_WEEKS = 100 * WEEKS_PER_YEAR
+
 #: Columns of the ``pilots`` table of :meth:`AdoptionModel.results`.
 PILOT_COLUMNS = ("pilot", "service", "district", "start_week", "end_week", "kept",
                  "initial_users", "organic_adopters", "residents", "trial_dropouts",
@@ -217,9 +220,9 @@ class AdoptionModel(mesa.Model):
         scale: int | None = None,
         collect_every: int = 1,
     ):
-        source = "<scenario>" if isinstance(scenario, Scenario) else str(scenario)
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
+        source = scenario.source
         if scale is not None:
             world = scenario.world.model_copy(update={"scale": int(scale)})
             scenario = scenario.model_copy(update={"world": world})
@@ -233,6 +236,10 @@ class AdoptionModel(mesa.Model):
         #: What each district and pilot stands for at this scale (recorded in run.json).
         self.rounding = rounding(scenario)
         self.horizon = int(weeks if weeks is not None else scenario.horizon_weeks)
+        if not 0 < self.horizon <= MAX_WEEKS:
+            raise ScenarioError(source, [Problem(
+                "horizon_weeks", f"a run of {self.horizon:,} weeks: expected 1 to {MAX_WEEKS:,} "
+                                 f"(100 years)")])
         self.collect_every = max(1, int(collect_every))
         self.week = 0
         # One SeedSequence per run; every stream of randomness is one of its children.

@@ -209,6 +209,7 @@ def parse_scenario(raw: dict, source: str = "<scenario>") -> Scenario:
     problems += _names_problems(raw)
     if problems:
         raise ScenarioError(source, problems)
+    scenario._source = source
     return scenario
 
 

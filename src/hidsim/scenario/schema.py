@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -394,6 +395,13 @@ class Scenario(_Strict):
     pilots: list[Pilot] = []
     dynamics: Dynamics = Dynamics()
     evaluation: Evaluation = Evaluation()
+    #: The file the scenario was read from, for messages (not a field: set by parse_scenario).
+    _source: str = PrivateAttr(default="<scenario>")
+
+    @property
+    def source(self) -> str:
+        """The file the scenario was read from (``<scenario>`` when built in code)."""
+        return self._source
 
     @property
     def service_ids(self) -> list[str]:
