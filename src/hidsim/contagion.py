@@ -259,13 +259,13 @@ def _initial_state(graph, nodes, initial, generator):
     if isinstance(initial, str | bool):
         # list("ab") would silently seed nodes "a" and "b".
         raise ValueError(f"initial must be a share or a list of nodes, got {initial!r}")
-    seeds = list(initial)
-    unknown = [node for node in seeds if node not in graph]
+    chosen = list(initial)
+    unknown = [node for node in chosen if node not in graph]
     if unknown:
         raise ValueError(
             f"initial nodes not in the graph: {unknown[:5]!r}"
             + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         )
     index = {node: i for i, node in enumerate(nodes)}
-    state[[index[node] for node in seeds]] = True
+    state[[index[node] for node in chosen]] = True
     return state

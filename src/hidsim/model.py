@@ -253,7 +253,7 @@ class AdoptionModel(mesa.Model):
         self.pilots = schedule(scenario)
         self.pilot_outcomes: dict[str, dict[str, bool]] = {}
         self.recruited: dict[int, np.ndarray] = {}  # pilot position -> its initial users
-        self.exits: dict[int, OperatorExit] = {}  # week -> an operator leaving then
+        self.exits: dict[int, list[OperatorExit]] = {}  # week -> operators leaving then
         self.pilot_records: list[dict] = []
         self.pilot_cost = 0.0
         self.district_cost = np.zeros(len(self.population.districts))
@@ -349,9 +349,9 @@ class AdoptionModel(mesa.Model):
         # Services on the market from the start are open already (make_branches).
         for s in np.flatnonzero((self.market.entry == week) & ~self.services.on_market):
             self.engine.apply(MarketEntry(int(s), float(self.services.market_outreach[s])), week)
-        exit_event = self.exits.pop(week, None)
-        if exit_event is not None and self.market.entry[exit_event.service] > week:
-            self.engine.apply(exit_event, week)
+        for exit_event in self.exits.pop(week, []):
+            if self.market.entry[exit_event.service] > week:  # the market keeps it otherwise
+                self.engine.apply(exit_event, week)
         for position, pilot in enumerate(self.pilots):
             if pilot.start <= week < pilot.end:
                 self.pilot_cost += pilot.weekly_cost
@@ -387,7 +387,7 @@ class AdoptionModel(mesa.Model):
         if kept and not on_market and self.market.exit_after[s] < NEVER - week:
             exit_week = int(week + self.market.exit_after[s])
             if exit_week < self.horizon:
-                self.exits[exit_week] = OperatorExit(s, kept)
+                self.exits.setdefault(exit_week, []).append(OperatorExit(s, kept))
         for d, k in zip(pilot.districts, event.kept, strict=True):
             self.pilot_records.append({
                 "pilot": pilot.name, "service": self.services.ids[s], "district": names[d],

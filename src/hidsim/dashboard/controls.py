@@ -49,7 +49,7 @@ def default_scale(engine: str, scenario: Scenario) -> int:
 
 def scenario_overrides(scenario: Scenario, p: float | None = None, q: float | None = None,
                        local_tie_share: float | None = None, pilot_district: str | None = None,
-                       seeding: str | None = None, seeds: int | None = None,
+                       seeding: str | None = None, initial_users: int | None = None,
                        budget: float | None = None) -> dict[str, Any]:
     """Dotted scenario overrides for the dashboard's knobs (``None`` keeps the file's value).
 
@@ -62,7 +62,7 @@ def scenario_overrides(scenario: Scenario, p: float | None = None, q: float | No
         local_tie_share: share of ties inside the own district.
         pilot_district: the one district the first pilot runs in, or :data:`AS_PLANNED`.
         seeding: the first pilot's seeding strategy.
-        seeds: residents the first pilot seeds.
+        initial_users: the first pilot's initial users (residents).
         budget: the first pilot's budget, EUR.
 
     Returns:
@@ -80,8 +80,8 @@ def scenario_overrides(scenario: Scenario, p: float | None = None, q: float | No
             out["pilots[0].districts"] = [pilot_district]
         if seeding is not None:
             out["pilots[0].seeding.strategy"] = seeding
-        if seeds is not None:
-            out["pilots[0].seeding.size"] = int(seeds)
+        if initial_users is not None:
+            out["pilots[0].seeding.size"] = int(initial_users)
         if budget is not None:
             out["pilots[0].budget_eur"] = float(budget)
     return out
@@ -97,7 +97,7 @@ class DashboardModel(AdoptionModel):
         local_tie_share: share of ties inside the own district.
         pilot_district: district of the first pilot, or ``"as planned"``.
         seeding: seeding strategy of the first pilot.
-        seeds: residents seeded by the first pilot.
+        initial_users: the first pilot's initial users (residents).
         budget: budget of the first pilot, EUR.
         engine: ``"vectorized"`` or ``"agents"``; default the fastest registered.
         seed: the run's seed (text from the seed box is accepted); ``None`` keeps the file's.
@@ -113,12 +113,13 @@ class DashboardModel(AdoptionModel):
     def __init__(self, scenario: str | Path = "helsinki", p: float | None = None,
                  q: float | None = None, local_tie_share: float | None = None,
                  pilot_district: str | None = AS_PLANNED, seeding: str | None = None,
-                 seeds: int | None = None, budget: float | None = None, engine: str | None = None,
+                 initial_users: int | None = None, budget: float | None = None,
+                 engine: str | None = None,
                  seed: int | str | None = None, scale: int | str | None = None,
                  weeks: int | None = None):
         base = load_scenario(scenario)
         overrides = scenario_overrides(base, p, q, local_tie_share, pilot_district, seeding,
-                                       seeds, budget)
+                                       initial_users, budget)
         built = load_scenario(scenario, **overrides) if overrides else base
         engine = engine or default_engine()
         scale = default_scale(engine, built) if scale in (None, "", AUTO) else int(scale)
@@ -142,7 +143,8 @@ class PageModel(DashboardModel):
     def __init__(self, scenario: str | Path = "helsinki", p: float | None = None,
                  q: float | None = None, local_tie_share: float | None = None,
                  pilot_district: str | None = AS_PLANNED, seeding: str | None = None,
-                 seeds: int | None = None, budget: float | None = None, engine: str | None = None,
+                 initial_users: int | None = None, budget: float | None = None,
+                 engine: str | None = None,
                  seed: int | str | None = None, scale: int | str | None = None,
                  weeks: int | None = None):
         problems: list[str] = []
@@ -156,8 +158,8 @@ class PageModel(DashboardModel):
                             "'auto' is used instead.")
             scale = AUTO
         knobs = {"p": p, "q": q, "local_tie_share": local_tie_share,
-                 "pilot_district": pilot_district, "seeding": seeding, "seeds": seeds,
-                 "budget": budget}
+                 "pilot_district": pilot_district, "seeding": seeding,
+                 "initial_users": initial_users, "budget": budget}
         try:
             super().__init__(scenario, **knobs, engine=engine, seed=seed, scale=scale,
                              weeks=weeks)
@@ -225,8 +227,8 @@ def model_params(scenario: str | Path = "helsinki", engine: str | None = None,
                                "label": f"District of the pilot ({pilot.service})"},
             "seeding": {"type": "Select", "value": pilot.seeding.strategy,
                         "values": list(SEEDING_STRATEGIES), "label": "Seeding strategy"},
-            "seeds": {"type": "SliderInt", "value": pilot.seeding.size, "min": 0, "max": 2000,
-                      "step": 50, "label": "Residents seeded"},
+            "initial_users": {"type": "SliderInt", "value": pilot.seeding.size, "min": 0,
+                              "max": 2000, "step": 50, "label": "Initial users (residents)"},
             "budget": {"type": "SliderInt", "value": int(pilot.budget_eur), "min": 0,
                        "max": 50_000, "step": 1000, "label": "Pilot budget (EUR)"},
         }

@@ -26,7 +26,7 @@ def comparison_scenario(scale: int = 300):
     """The scenario the engines are compared on (tests and docs/validation.md).
 
     Helsinki's districts at ``scale`` residents per agent with one market
-    service and two pilots seeded with 3,000 residents each: small enough for
+    service and two pilots with 3,000 initial users each: small enough for
     the agents engine over 30 seeds, busy enough for the curves to move.
 
     Args:
