@@ -192,3 +192,22 @@ def test_a_district_of_no_residents_gets_no_agents(release_models):
     release_models(model)
     residents = model.results()["districts"].set_index("district")["residents"]
     assert residents["Hillview"] == 0
+
+
+def test_a_horizon_beyond_the_limit_is_refused_with_the_file_named():
+    with pytest.raises(ScenarioError) as err:
+        AdoptionModel("toy", weeks=10**6)
+    assert "toy.toml" in str(err.value) and "horizon_weeks" in str(err.value)
+
+
+def test_a_scale_too_fine_for_the_agent_limit_is_refused_before_building():
+    from hidsim.resolution import scale_problems
+    from hidsim.scenario.schema import MAX_AGENTS
+
+    scenario = load_scenario("toy", **{"world.scale": 50})  # fine at its own scale
+    huge = scenario.model_copy(update={"world": scenario.world.model_copy(update={
+        "districts": [d.model_copy(update={"population": 6 * MAX_AGENTS})
+                      for d in scenario.world.districts], "scale": 50})})
+    problems = scale_problems(huge, 1)
+    assert [p.path for p in problems] == ["world.scale"]
+    assert "--scale 12" in problems[0].message

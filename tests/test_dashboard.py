@@ -43,8 +43,8 @@ def model(release_models):
 def test_controls_cover_the_knobs_and_start_at_the_scenarios_values():
     params = model_params("helsinki")
     scenario = load_scenario("helsinki")
-    for knob in ("p", "q", "local_tie_share", "pilot_district", "seeding", "seeds", "budget",
-                 "engine", "scale", "seed"):
+    for knob in ("p", "q", "local_tie_share", "pilot_district", "seeding", "initial_users",
+                 "budget", "engine", "scale", "seed"):
         assert "type" in params[knob], knob
     assert params["p"]["value"] == scenario.dynamics.p
     assert params["q"]["value"] == scenario.dynamics.q
@@ -61,7 +61,7 @@ def test_controls_cover_the_knobs_and_start_at_the_scenarios_values():
 
 def test_dashboard_model_applies_every_knob(release_models):
     m = DashboardModel("helsinki", p=0.07, q=0.9, local_tie_share=0.5, pilot_district="Malmi",
-                       seeding="random", seeds=400, budget=1234, engine="agents", seed="11",
+                       seeding="random", initial_users=400, budget=1234, engine="agents", seed="11",
                        scale="100", weeks=3)
     release_models(m)
     sc = m.scenario

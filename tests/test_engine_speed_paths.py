@@ -122,26 +122,3 @@ def test_clocks_step_past_the_weeks_a_uint16_holds():
     assert clocks.since.dtype == np.int32 and (clocks.since == 70_000).all()
     assert not np.isnan(clocks.remaining).any()
     assert (clocks.due >= 70_000).all()
-
-
-def test_an_event_on_a_service_no_pilot_touches_parts_the_worlds():
-    # Events normally reach piloted services only; one that reaches another service makes
-    # its counterfactual row stop copying the scenario's moves and run clocks of its own.
-    from hidsim.pilots import PilotStart
-
-    model = AdoptionModel(scale=100, weeks=60, rng=2)
-    s = int(np.flatnonzero(model.engine.copied & ~model.services.on_market)[0])
-    everyone = np.arange(model.population.size)
-    model.engine.apply(PilotStart(service=s, districts=(0,), outreach=1.0, aware=everyone,
-                                  branches=(0,)), week=0)
-    assert not model.engine.copied[s]
-    model.run()
-    scenario, counterfactual = (b.status[s] for b in model.branches)
-    assert (scenario != 0).all()  # everyone heard of it in the scenario
-    assert (counterfactual == 0).all()  # not in the counterfactual, off the market there
-    tally = model.engine.tally(1)
-    from hidsim.accounting import tally as recount
-
-    again = recount(model.branches[1], model.population, model.services, model.params.rebound)
-    np.testing.assert_array_equal(tally.adopters, again.adopters)
-    np.testing.assert_array_equal(tally.aware, again.aware)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from hidsim.cli import app
 from hidsim.experiments import load_experiment, load_results, run_experiment
-from hidsim.experiments.metrics import HORIZON_MEASURES
+from hidsim.outputs import OUTPUTS
 
 TINY = Path(__file__).parents[1] / "experiments" / "tiny.toml"
 
@@ -50,7 +50,7 @@ def test_sweep_writes_every_run_with_ids_seeds_and_parameters(tiny):
     for column in ("experiment_sha256", "hidsim", "mesa", "numpy", "python", "wall_s"):
         assert runs[column].notna().all()
     horizon = tiny.horizon
-    assert len(horizon) == 12 and set(HORIZON_MEASURES) <= set(horizon.columns)
+    assert len(horizon) == 12 and set(OUTPUTS) <= set(horizon.columns)
     assert {"adopters_low", "additional_adopters_high", "residents_middle"} <= set(horizon.columns)
 
 
@@ -72,8 +72,11 @@ def test_no_pilot_strategy_avoids_nothing_and_pilots_do(tiny):
     assert (by.get_group("random")["avoided_tco2e_cumulative"] > 0).all()
     assert by.get_group("random")["pilot_cost_eur"].to_numpy() == pytest.approx(5000)
     cost = by.get_group("random")
-    per_tonne = cost["pilot_cost_eur"] / cost["avoided_tco2e_cumulative"]
-    assert (cost["eur_per_tco2e"] == per_tonne).all()
+    # The city's cost per credited tonne: the discounted budget over the credited tonnes.
+    assert (cost["eur_per_tco2e"] == cost["city_cost_eur"] / cost["credited_tco2e"]).all()
+    assert ((cost["city_cost_eur"] < 5000) & (cost["city_cost_eur"] > 4900)).all()
+    assert (by.get_group("none")["credited_tco2e"] == 0).all()
+    assert by.get_group("none")["eur_per_tco2e"].isna().all()
 
 
 def test_district_table_adds_up_to_the_horizon(tiny):
@@ -104,15 +107,38 @@ def test_existing_sweep_needs_resume_and_the_same_settings(tiny):
     assert len(again.info["sessions"]) == 2
 
 
-def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
-    # discontinuation 2.0 is not a probability: valid key, invalid value, caught per run.
+@pytest.fixture
+def model_fails_at_high_discontinuation(monkeypatch):
+    """Runs with discontinuation 0.2 raise inside the model, as a run-time failure would.
+
+    Invalid values are refused before the sweep starts (plan_runs checks every point), so
+    a failing run is made here; workers=1 runs in this process, where the patch holds.
+    """
+    import hidsim.model
+
+    class Failing(hidsim.model.AdoptionModel):
+        def __init__(self, scenario, *args, **kwargs):
+            if scenario.dynamics.discontinuation == 0.2:
+                raise RuntimeError("test failure at discontinuation 0.2")
+            super().__init__(scenario, *args, **kwargs)
+
+    import hidsim.experiments.tasks
+
+    # The worker's module may hold the class by name: patch it where it is looked up too.
+    monkeypatch.setattr(hidsim.model, "AdoptionModel", Failing)
+    if hasattr(hidsim.experiments.tasks, "AdoptionModel"):
+        monkeypatch.setattr(hidsim.experiments.tasks, "AdoptionModel", Failing)
+
+
+def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path,
+                                                       model_fails_at_high_discontinuation):
     spec = {**load_experiment(TINY).spec.model_dump(), "vary": {"grid": {
-        "dynamics.discontinuation": [0.05, 2.0]}}}
+        "dynamics.discontinuation": [0.05, 0.2]}}}
     results = run_experiment(spec, out=tmp_path / "out", workers=1, progress=False,
                              replications=1)
     failed = results.failed
     assert len(results.runs) == 6 and len(failed) == 3
-    assert (failed["dynamics.discontinuation"] == 2.0).all()
+    assert (failed["dynamics.discontinuation"] == 0.2).all()
     assert failed["error"].str.contains("discontinuation").all()
     assert failed["traceback"].str.contains("Traceback").all()
     assert len(results.horizon) == 3 and (results.horizon["dynamics.discontinuation"] == 0.05).all()
@@ -124,10 +150,25 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert set(first.index[retried]) == set(failed["run_id"])
 
 
-def test_cli_sweep_exit_code_reports_failures(tmp_path, write_toml):
+def test_invalid_grid_value_is_refused_before_any_run(tmp_path, write_toml):
+    # discontinuation 2.0 is not a probability: refused with its key before the first run.
     spec = load_experiment(TINY).spec.model_dump(exclude_none=True)
     spec.update(scenario="toy", replications=1, weeks=8,
                 vary={"grid": {"dynamics.discontinuation": [0.05, 2.0]}})
+    path = write_toml(spec, "invalid.toml")
+    result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"),
+                                      "--workers", "1", "--no-progress"])
+    assert result.exit_code == 2
+    assert f'{path}: vary.grid."dynamics.discontinuation": value 2.0' in result.output
+    assert "less than or equal to 1" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_sweep_exit_code_reports_failures(tmp_path, write_toml,
+                                              model_fails_at_high_discontinuation):
+    spec = load_experiment(TINY).spec.model_dump(exclude_none=True)
+    spec.update(scenario="toy", replications=1, weeks=8,
+                vary={"grid": {"dynamics.discontinuation": [0.05, 0.2]}})
     path = write_toml(spec, "failing.toml")
     result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "o"),
                                       "--workers", "1", "--no-progress"])
@@ -215,4 +256,5 @@ def test_worker_task_releases_its_model():
     before = len(mesa.Agent._ids)
     outcome = execute(run)
     assert outcome.status == "ok" and len(mesa.Agent._ids) == before
-    assert set(outcome.parts) == {"model", "services", "income", "horizon", "horizon_districts"}
+    assert set(outcome.parts) == {"model", "services", "income", "horizon", "horizon_districts",
+                                  "pilots"}

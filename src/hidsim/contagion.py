@@ -71,7 +71,7 @@ def tie_weights(graph, weight="weight"):
         ``scipy.sparse.csr_array`` of shape ``(n, n)``; rows of isolated nodes are zero.
 
     Raises:
-        ValueError: if a tie weight is negative.
+        ValueError: if a tie weight is negative, NaN or infinite.
 
     Examples:
         >>> import networkx as nx
@@ -82,8 +82,7 @@ def tie_weights(graph, weight="weight"):
     matrix = nx.to_scipy_sparse_array(
         graph, nodelist=list(graph.nodes), weight=weight, dtype=np.float64, format="csr"
     )
-    if matrix.nnz and matrix.data.min() < 0:
-        raise ValueError(f"tie weights in edge attribute {weight!r} must be >= 0")
+    _check_weights(matrix, f"tie weights in edge attribute {weight!r}")
     sums = np.asarray(matrix.sum(axis=1)).ravel()
     # Isolated nodes keep an all-zero row (exposure 0) instead of dividing by zero.
     scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
@@ -146,7 +145,9 @@ def simulate(
 
     Raises:
         ValueError: on an unknown rule, an empty graph, a per-node array of the wrong
-            length, an ``initial`` share outside [0, 1] or unknown initial nodes.
+            length, an ``initial`` share outside [0, 1] or unknown initial nodes; a
+            negative, NaN or infinite ``p``, ``q``, ``propensity``, ``outreach`` or tie
+            weight; a negative or NaN threshold (``inf`` is allowed: never adopt).
 
     Examples:
         >>> import networkx as nx
@@ -161,7 +162,8 @@ def simulate(
         close = difflib.get_close_matches(str(rule), RULES, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"unknown rule {rule!r}; choose one of {RULES}.{hint}")
-    if int(steps) != steps or steps < 0:
+    if not isinstance(steps, numbers.Real) or not np.isfinite(steps) or int(steps) != steps \
+            or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
     nodes = list(graph.nodes)
     n = len(nodes)
@@ -171,8 +173,13 @@ def simulate(
         weights = tie_weights(graph)
     elif weights.shape != (n, n):
         raise ValueError(f"weights has shape {weights.shape}, expected ({n}, {n})")
+    else:
+        _check_weights(sp.csr_array(weights), "weights")
+    # A NaN compares False everywhere, so a NaN rate or threshold would silently mean "never".
+    p = _rate(p, "p")
+    q = _rate(q, "q")
     generator = np.random.default_rng(rng)
-    theta = _per_node(thresholds, n, "thresholds")
+    theta = _per_node(thresholds, n, "thresholds", finite=False)
     propensity = _per_node(propensity, n, "propensity")
     outreach = _per_node(outreach, n, "outreach")
 
@@ -195,16 +202,45 @@ def simulate(
     return (fractions, state) if return_state else fractions
 
 
-def _per_node(value, n, name):
-    """A scalar, or a float array of length ``n``, for one per-node parameter."""
-    array = np.asarray(value, dtype=np.float64)
-    if array.ndim == 0:
-        return float(array)
-    if array.shape != (n,):
+def _check_weights(matrix, what):
+    """Refuse negative, NaN or infinite weights: such a node would silently drop out."""
+    data = np.asarray(matrix.data, dtype=np.float64)
+    if data.size and not np.isfinite(data).all():
+        raise ValueError(f"{what} must be finite numbers, got {data[~np.isfinite(data)][0]!r}")
+    if data.size and data.min() < 0:
+        raise ValueError(f"{what} must be >= 0, got {data.min()!r}")
+
+
+def _rate(value, name):
+    """A per-step Bass coefficient: a finite number >= 0."""
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}") from None
+    if not np.isfinite(rate) or rate < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return rate
+
+
+def _per_node(value, n, name, finite=True):
+    """A scalar, or a float array of length ``n``, for one per-node parameter (>= 0, not NaN).
+
+    ``finite=False`` allows ``+inf`` (a threshold no exposure reaches).
+    """
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or one number per node, got {value!r}") from None
+    if array.ndim != 0 and array.shape != (n,):
         raise ValueError(
             f"{name} must be a number or have one value per node ({n}), got shape {array.shape}"
         )
-    return array
+    bad = np.isnan(array) | (array < 0) | (np.isinf(array) if finite else False)
+    if np.any(bad):
+        first = array[bad].ravel()[0] if array.ndim else float(array)
+        expected = "finite numbers >= 0" if finite else "numbers >= 0 (inf allowed)"
+        raise ValueError(f"{name} must be {expected}, got {first!r}")
+    return float(array) if array.ndim == 0 else array
 
 
 def _initial_state(graph, nodes, initial, generator):
@@ -223,13 +259,13 @@ def _initial_state(graph, nodes, initial, generator):
     if isinstance(initial, str | bool):
         # list("ab") would silently seed nodes "a" and "b".
         raise ValueError(f"initial must be a share or a list of nodes, got {initial!r}")
-    seeds = list(initial)
-    unknown = [node for node in seeds if node not in graph]
+    chosen = list(initial)
+    unknown = [node for node in chosen if node not in graph]
     if unknown:
         raise ValueError(
             f"initial nodes not in the graph: {unknown[:5]!r}"
             + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         )
     index = {node: i for i, node in enumerate(nodes)}
-    state[[index[node] for node in seeds]] = True
+    state[[index[node] for node in chosen]] = True
     return state

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from hidsim import datasets
 from hidsim.scenario import Problem, Scenario, ScenarioError
+from hidsim.scenario.schema import MAX_AGENTS
 
 #: Largest relative difference allowed between the residents a district or a pilot's initial
 #: users stand for at a scale and the scenario's numbers. An assumption: 5% keeps every count
@@ -71,8 +72,7 @@ def rounding(scenario: Scenario, scale: int | None = None) -> dict:
         for name, residents in district_populations(scenario).items()
     }
     pilots = {
-        p.name or f"pilots[{i}]": _entry(p.seeding.size, scale)
-        for i, p in enumerate(scenario.pilots)
+        p.label: _entry(p.seeding.size, scale) for p in scenario.pilots
     }
     return {
         "scale": scale,
@@ -104,6 +104,13 @@ def scale_problems(scenario: Scenario, scale: int | None = None) -> list[Problem
     """
     scale = scenario.world.scale if scale is None else int(scale)
     report = rounding(scenario, scale)
+    agents = sum(d["agents"] for d in report["districts"].values())
+    if agents > MAX_AGENTS:
+        # Refused before anything is allocated: about 1 kB per agent (scenario.schema).
+        fits = -(-report["residents"] // MAX_AGENTS)
+        return [Problem("world.scale", f"at scale {scale} the world has {agents:,} agents, more "
+                                       f"than the {MAX_AGENTS:,} hidsim allows; use a scale of "
+                                       f"at least {fits:,} (--scale {fits})")]
     bad = [
         (f"world.districts[{i}].population", "district", name, entry)
         for i, (name, entry) in enumerate(report["districts"].items())

@@ -10,6 +10,7 @@ submodule of that name would shadow the Typer ``app`` of :mod:`hidsim.cli`.)
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 import subprocess
 import sys
@@ -22,6 +23,16 @@ from hidsim.scenario import ScenarioError, did_you_mean, load_scenario, resolve_
 
 #: What the page needs beyond hidsim's own dependencies (the ``app`` extra).
 NEEDS = ("solara", "ipyvuetify", "altair")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address to listen on is reachable from this computer only."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to any interface
 
 
 def register(app: typer.Typer) -> None:
@@ -67,6 +78,11 @@ def serve(
     command = [sys.executable, "-m", "solara", "run", "hidsim.dashboard.app:page",
                "--host", host, "--port", str(port), "--production",
                "--open" if open_browser else "--no-open"]
+    if not is_loopback(host):
+        typer.echo(f"warning: --host {host} serves the dashboard to other computers on the "
+                   "network, and the page has no login: anyone who can reach this address can "
+                   "use it and run models on this computer. Use --host 127.0.0.1 to keep it "
+                   "local.", err=True)
     typer.echo(f"hidsim dashboard for {path.stem}: http://{host}:{port}  (Ctrl+C stops it)")
     if os.name == "posix":
         # Become the server, so a signal to this process (Ctrl+C, kill) stops the server too.

@@ -1,4 +1,8 @@
-"""``hidsim sweep``, ``hidsim compare`` and ``hidsim report``: experiments and their results."""
+"""``hidsim sweep``, ``hidsim compare`` and ``hidsim report``: experiments and their results.
+
+The analysis and reporting imports stay inside the commands, so that ``hidsim --help``
+starts fast; none of them hides an import circle (``tests/test_architecture.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import Annotated
 import typer
 
 from hidsim.cli.run import user_errors
+from hidsim.outputs import OUTPUTS
+from hidsim.scenario import ScenarioError
 
 
 def register(app: typer.Typer) -> None:
@@ -43,14 +49,26 @@ def sweep(
 
     with user_errors():
         spec = load_experiment(experiment)
-    runs = plan_runs(spec, replications=replications, weeks=weeks, scale=scale)
+        # Planning checks every design point and strategy: problems come before any run.
+        runs = plan_runs(spec, replications=replications, weeks=weeks, scale=scale)
+    # The experiment's name is checked to be a plain folder name, so this stays in results/.
     out = out or Path("results") / spec.spec.name
     typer.echo(f"{spec.spec.name}: {len(runs)} runs ({spec.engine} engine) -> {out}", err=True)
     try:
         counts = run_sweep(spec, runs, out, workers=workers, dask=dask, resume=resume,
                            progress=progress)
-    except (FileExistsError, ValueError) as err:
+    except ScenarioError as err:  # a damaged results folder: each file on its own line
+        for problem in err.problems:
+            typer.echo(f"{err.source}: {problem}", err=True)
+        raise typer.Exit(2) from None
+    except (FileExistsError, ValueError, ImportError, ConnectionError) as err:
         typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as err:
+        # An --out that cannot be created or written (read-only, a file in the way, ...).
+        where = err.filename or out
+        typer.echo(f"--out {out}: cannot write the results ({where}: {err.strerror or err}); "
+                   "choose another --out", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{counts['ok']} runs ok, {counts['failed']} failed, {counts['skipped']} "
                f"finished before; results in {out}")
@@ -68,7 +86,8 @@ def sweep(
 def compare(
     results: ResultsArg,
     metric: Annotated[str, typer.Option(
-        help="Measure that decides the best strategy.")] = "avoided_tco2e_cumulative",
+        help="Output that ranks the strategies, in its own direction (registered: "
+             + ", ".join(OUTPUTS) + ").")] = "credited_tco2e",
     csv: Annotated[Path | None, typer.Option(
         help="Also write summary.csv, differences.csv, income.csv and bass.csv into this "
              "folder.")] = None,
@@ -80,9 +99,15 @@ def compare(
     bass_bootstrap: Annotated[int, typer.Option(
         min=0, help="Bootstrap refits per Bass curve (0: no intervals).")] = 100,
 ) -> None:
-    """Compare the strategies of a sweep: means with 95% CIs, paired differences, P(best), Bass."""
+    """Rank the strategies of a sweep: means with 95% CIs, paired differences, P(best), Bass.
+
+    Failed or missing runs are named on the first line (and on stderr); the exit
+    code stays 0 so that a partial sweep can still be read.
+    """
     from hidsim.analysis.compare import compare_strategies
     from hidsim.experiments import load_results
+    from hidsim.reporting.compare_text import bass_section, comparison_text, failures_text
+    from hidsim.reporting.evaluation_text import evaluation_note, kept_table
 
     with user_errors():
         loaded = load_results(results)
@@ -93,14 +118,24 @@ def compare(
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(comparison.text(bass=False))
+    warning = failures_text(comparison)
+    if warning:
+        typer.echo(warning, err=True)
+    typer.echo(comparison_text(comparison, bass=False))
+    typer.echo("\n" + evaluation_note(loaded.scenario()))
+    kept = kept_table(loaded.tables.get("pilots"), comparison.points)
+    if len(kept):
+        typer.echo("\nProbability that each pilot keeps its service, per district, over "
+                   "replications (judged on adopters the pilot did not recruit)")
+        typer.echo(kept.to_string(index=False))
     income = comparison.income.pivot_table(index=["point", "strategy"], columns="income",
                                            values="mean", sort=False)
     if len(income):
         typer.echo("\nAdopters added by the pilots per 1,000 residents, by income group")
         typer.echo(income.round(2).to_string())
-    if comparison.bass_text():
-        typer.echo("\n" + comparison.bass_text())
+    section = bass_section(comparison)
+    if section:
+        typer.echo("\n" + section)
     if csv is not None:
         from hidsim.io import write_table
 
@@ -117,21 +152,27 @@ def report(
     sensitivity: Annotated[Path | None, typer.Option(
         help="A folder written by 'hidsim sensitivity --out' whose assumptions to report "
              "(default: the results folder, if it holds a sensitivity result).")] = None,
+    bass: Annotated[bool, typer.Option(
+        help="Fit Bass p, q and m to the kept adoption curves (an appendix; the slow "
+             "part).")] = True,
     all_services: Annotated[bool, typer.Option(
         help="Fit Bass coefficients for every service, not only those the pilots changed "
              "(slower).")] = False,
 ) -> None:
-    """Write a one-page HTML report of a sweep, figures embedded."""
+    """Write a one-page HTML report of a sweep, figures embedded; failed runs first."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from hidsim.analysis.report import write_report
     from hidsim.experiments import load_results
+    from hidsim.reporting.report import write_report
 
     with user_errors():
         loaded = load_results(results)
+    if len(loaded.failed):
+        typer.echo(f"warning: {len(loaded.failed)} of {len(loaded.runs)} runs failed; the "
+                   "report says which, at its top", err=True)
     try:
-        path = write_report(loaded, out, sensitivity=sensitivity,
+        path = write_report(loaded, out, sensitivity=sensitivity, bass=bass,
                             bass_services="all" if all_services else "pilots")
     except (ValueError, FileNotFoundError) as err:
         typer.echo(f"error: {err}", err=True)

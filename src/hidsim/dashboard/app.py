@@ -18,7 +18,7 @@ from mesa.visualization import SolaraViz
 
 from hidsim.dashboard import ENV_ENGINE, ENV_SCALE, ENV_SCENARIO, ENV_WEEKS
 from hidsim.dashboard.components import COMPONENTS
-from hidsim.dashboard.controls import DashboardModel, model_params
+from hidsim.dashboard.controls import PageModel, model_params
 
 
 def forget(model: mesa.Model) -> None:
@@ -59,7 +59,7 @@ def make_page(scenario: str | Path = "helsinki", engine: str | None = None,
 
     @solara.component
     def Page():  # noqa: N802 (a Solara component)
-        model = solara.use_memo(lambda: solara.reactive(DashboardModel(**start)), [])
+        model = solara.use_memo(lambda: solara.reactive(PageModel(**start)), [])
         current = model.value  # reading it re-renders the page when Reset builds a new model
 
         def free_when_replaced():

@@ -15,7 +15,11 @@ from mesa.visualization.utils import update_counter
 
 from hidsim.dashboard import figures
 from hidsim.engines import ENGINES
-from hidsim.model import WEEKS_PER_YEAR, AdoptionModel
+from hidsim.model import AdoptionModel
+from hidsim.outputs import cost_per_tonne
+from hidsim.reporting.pilots import pilot_state
+from hidsim.reporting.run_text import money
+from hidsim.units import WEEKS_PER_YEAR
 
 
 def default_service(model: AdoptionModel) -> str:
@@ -82,18 +86,25 @@ def summary_html(model: AdoptionModel) -> str:
     results = {name: values[-1] for name, values in model.datacollector.model_vars.items()}
     avoided = results["avoided_tco2e_cumulative"]
     cost = results["pilot_cost_eur"]
-    per_tonne = f"{cost / avoided:,.0f} EUR/tCO2e" if avoided > 0 else "n/a (nothing avoided yet)"
+    eur_per_t = cost_per_tonne(cost, avoided)
+    per_tonne = "n/a (nothing avoided yet)" if eur_per_t != eur_per_t else \
+        f"{money(eur_per_t)} EUR/tCO2e"
     items = [
         f"adoptions of all services: {results['adopters']:,.0f}",
         f"emissions: {results['emissions_per_capita_t']:.3f} tCO2e per resident per year",
         f"avoided by the pilots: {results['avoided_tco2e_per_year']:,.1f} tCO2e/year now, "
         f"{avoided:,.1f} tCO2e so far",
         f"hours saved: {results['hours_saved_per_resident_per_year']:.2f} per resident per year",
-        f"pilot spending: {cost:,.0f} EUR; cost per tonne avoided: {per_tonne}",
+        f"pilot spending so far: {cost:,.0f} EUR; city budget per tonne avoided so far "
+        f"(weeks 0-{model.week}, undiscounted, this run only; `hidsim sweep` gives the range "
+        f"with a crediting period): {per_tonne}",
     ]
     items = [escape(item) for item in items] + [pilot_html(model, pilot) for pilot in model.pilots]
     dyn, pop = model.scenario.dynamics, model.scenario.population
-    return (
+    # Control values the page could not use (PageModel): said first, in words.
+    problems = "".join(f"<p class='hidsim-problem'><b>Not applied:</b> {escape(p)}</p>"
+                       for p in getattr(model, "problems", []))
+    return problems + (
         f"<p><b>Week {model.week} of {model.horizon}</b> (year {model.week / WEEKS_PER_YEAR:.1f}); "
         f"{escape(engine_name(model))} engine, {model.population.size:,} agents, "
         f"{model.scale} resident(s) per agent, seed {model.seed}</p>"
@@ -107,13 +118,8 @@ def summary_html(model: AdoptionModel) -> str:
 def pilot_html(model: AdoptionModel, pilot) -> str:
     """One pilot's districts, seeding, budget and state (starts, running, kept or withdrawn)."""
     where = ", ".join(model.population.districts[d] for d in pilot.districts)
-    outcome = model.pilot_outcomes.get(pilot.name)
-    if outcome is not None:
-        state = "; ".join(f"{d}: {'kept' if kept else 'withdrawn'}" for d, kept in outcome.items())
-    elif model.week >= pilot.start:
-        state = f"running until week {pilot.end}"
-    else:
-        state = f"starts in week {pilot.start}"
+    state = pilot_state(model.pilot_outcomes.get(pilot.name), week=model.week,
+                        start=pilot.start, end=pilot.end)
     budget = pilot.weekly_cost * (pilot.end - pilot.start)
     return (f"pilot <i>{escape(pilot.name)}</i>: " + escape(
         f"{where}; {pilot.strategy} seeding of {pilot.initial_users * model.scale:,} residents; "

@@ -15,9 +15,9 @@ from typing import Any
 
 import networkx as nx
 
-from hidsim.engines import ENGINES
+from hidsim.engines import DEFAULT_ENGINE, ENGINES
 from hidsim.model import AdoptionModel
-from hidsim.scenario import Scenario, load_scenario
+from hidsim.scenario import Scenario, ScenarioError, load_scenario
 from hidsim.seeding import SEEDING_STRATEGIES
 from hidsim.world import district_graph
 
@@ -30,8 +30,8 @@ SCALES = (1, 5, 10, 20, 50, 100)
 
 
 def default_engine() -> str:
-    """The fast engine when it is registered, else the agents engine."""
-    return "vectorized" if "vectorized" in ENGINES else "agents"
+    """The engines' default (:data:`hidsim.engines.DEFAULT_ENGINE`), else the first registered."""
+    return DEFAULT_ENGINE if DEFAULT_ENGINE in ENGINES else next(iter(ENGINES))
 
 
 def default_scale(engine: str, scenario: Scenario) -> int:
@@ -49,7 +49,7 @@ def default_scale(engine: str, scenario: Scenario) -> int:
 
 def scenario_overrides(scenario: Scenario, p: float | None = None, q: float | None = None,
                        local_tie_share: float | None = None, pilot_district: str | None = None,
-                       seeding: str | None = None, seeds: int | None = None,
+                       seeding: str | None = None, initial_users: int | None = None,
                        budget: float | None = None) -> dict[str, Any]:
     """Dotted scenario overrides for the dashboard's knobs (``None`` keeps the file's value).
 
@@ -62,7 +62,7 @@ def scenario_overrides(scenario: Scenario, p: float | None = None, q: float | No
         local_tie_share: share of ties inside the own district.
         pilot_district: the one district the first pilot runs in, or :data:`AS_PLANNED`.
         seeding: the first pilot's seeding strategy.
-        seeds: residents the first pilot seeds.
+        initial_users: the first pilot's initial users (residents).
         budget: the first pilot's budget, EUR.
 
     Returns:
@@ -80,8 +80,8 @@ def scenario_overrides(scenario: Scenario, p: float | None = None, q: float | No
             out["pilots[0].districts"] = [pilot_district]
         if seeding is not None:
             out["pilots[0].seeding.strategy"] = seeding
-        if seeds is not None:
-            out["pilots[0].seeding.size"] = int(seeds)
+        if initial_users is not None:
+            out["pilots[0].seeding.size"] = int(initial_users)
         if budget is not None:
             out["pilots[0].budget_eur"] = float(budget)
     return out
@@ -97,7 +97,7 @@ class DashboardModel(AdoptionModel):
         local_tie_share: share of ties inside the own district.
         pilot_district: district of the first pilot, or ``"as planned"``.
         seeding: seeding strategy of the first pilot.
-        seeds: residents seeded by the first pilot.
+        initial_users: the first pilot's initial users (residents).
         budget: budget of the first pilot, EUR.
         engine: ``"vectorized"`` or ``"agents"``; default the fastest registered.
         seed: the run's seed (text from the seed box is accepted); ``None`` keeps the file's.
@@ -113,17 +113,69 @@ class DashboardModel(AdoptionModel):
     def __init__(self, scenario: str | Path = "helsinki", p: float | None = None,
                  q: float | None = None, local_tie_share: float | None = None,
                  pilot_district: str | None = AS_PLANNED, seeding: str | None = None,
-                 seeds: int | None = None, budget: float | None = None, engine: str | None = None,
+                 initial_users: int | None = None, budget: float | None = None,
+                 engine: str | None = None,
                  seed: int | str | None = None, scale: int | str | None = None,
                  weeks: int | None = None):
         base = load_scenario(scenario)
         overrides = scenario_overrides(base, p, q, local_tie_share, pilot_district, seeding,
-                                       seeds, budget)
+                                       initial_users, budget)
         built = load_scenario(scenario, **overrides) if overrides else base
         engine = engine or default_engine()
         scale = default_scale(engine, built) if scale in (None, "", AUTO) else int(scale)
         self.controls = {"scenario": str(scenario), "engine": engine, "scale": scale, **overrides}
         super().__init__(built, engine=engine, rng=parse_seed(seed), weeks=weeks, scale=scale)
+
+
+class PageModel(DashboardModel):
+    """The page's model: a control value that cannot be used becomes a message, not a traceback.
+
+    ``SolaraViz`` calls the model's class on *Reset* with whatever the controls hold
+    (the seed box takes any text). A value the scenario or the model refuses is
+    reported in :attr:`problems`, shown on the page, and the run is built without
+    it: the scenario's seed, or the file's values for the knobs.
+
+    Attributes:
+        problems: what was not used and why, one sentence each (empty when all is well).
+    """
+
+    # The knobs are spelled out (not **kwargs): SolaraViz checks the signature against them.
+    def __init__(self, scenario: str | Path = "helsinki", p: float | None = None,
+                 q: float | None = None, local_tie_share: float | None = None,
+                 pilot_district: str | None = AS_PLANNED, seeding: str | None = None,
+                 initial_users: int | None = None, budget: float | None = None,
+                 engine: str | None = None,
+                 seed: int | str | None = None, scale: int | str | None = None,
+                 weeks: int | None = None):
+        problems: list[str] = []
+        try:
+            parse_seed(seed)
+        except ValueError as err:
+            problems.append(f"Seed: {err}; the scenario's seed is used instead.")
+            seed = None
+        if scale not in (None, "", AUTO) and not _whole_number(scale):
+            problems.append(f"Scale: {scale!r} is not a whole number of residents per agent; "
+                            "'auto' is used instead.")
+            scale = AUTO
+        knobs = {"p": p, "q": q, "local_tie_share": local_tie_share,
+                 "pilot_district": pilot_district, "seeding": seeding,
+                 "initial_users": initial_users, "budget": budget}
+        try:
+            super().__init__(scenario, **knobs, engine=engine, seed=seed, scale=scale,
+                             weeks=weeks)
+        except (ValueError, ScenarioError) as err:
+            # The knobs together make an invalid scenario: run the file as it is.
+            problems.append(f"These control values cannot be used ({err}); the scenario "
+                            "file's values are used instead.")
+            super().__init__(scenario, engine=engine, seed=seed, weeks=weeks)
+        self.problems = problems
+
+
+def _whole_number(value: Any) -> bool:
+    try:
+        return int(str(value).strip()) >= 1
+    except ValueError:
+        return False
 
 
 def parse_seed(seed: int | str | None) -> int | None:
@@ -175,8 +227,8 @@ def model_params(scenario: str | Path = "helsinki", engine: str | None = None,
                                "label": f"District of the pilot ({pilot.service})"},
             "seeding": {"type": "Select", "value": pilot.seeding.strategy,
                         "values": list(SEEDING_STRATEGIES), "label": "Seeding strategy"},
-            "seeds": {"type": "SliderInt", "value": pilot.seeding.size, "min": 0, "max": 2000,
-                      "step": 50, "label": "Residents seeded"},
+            "initial_users": {"type": "SliderInt", "value": pilot.seeding.size, "min": 0,
+                              "max": 2000, "step": 50, "label": "Initial users (residents)"},
             "budget": {"type": "SliderInt", "value": int(pilot.budget_eur), "min": 0,
                        "max": 50_000, "step": 1000, "label": "Pilot budget (EUR)"},
         }

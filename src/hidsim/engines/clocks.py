@@ -106,25 +106,6 @@ class Clocks:
         """How many times each clock's pair has changed status (uint16, wrapping)."""
         return self._stage ^ np.uint16(1)
 
-    def extend(self, first: int, count: int) -> int:
-        """Append copies of clocks ``first .. first + count - 1``, queued like them.
-
-        For a world that stops copying another one's moves and runs clocks of its own
-        from the state they share (same thresholds, hazards and due weeks).
-
-        Returns:
-            The index of the first new clock.
-        """
-        start = len(self.rate)
-        for name in ("_remaining", "_due", "_stage", "rate", "since"):
-            old = getattr(self, name)
-            setattr(self, name, np.concatenate([old, old[first:first + count]]))
-        clocks = np.arange(start, start + count)
-        due = self.due[clocks]
-        filed = due != NEVER
-        self.enqueue(clocks[filed], due[filed])
-        return start
-
     def start(self, clocks: np.ndarray, hazard: np.ndarray) -> None:
         """Week 0: the first status of fresh clocks (never written before).
 

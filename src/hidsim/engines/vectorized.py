@@ -152,40 +152,23 @@ class VectorizedEngine:
 
     def apply(self, event: PilotEvent, week: int) -> None:
         """Apply a pilot event: take in changed statuses, recompute the service's hazards."""
-        if self.copied[event.service]:
-            # The worlds of this service part ways here: each runs clocks of its own.
-            for b in range(1, len(self.branches)):
-                self._own_clocks(b * self.n_services + event.service)
         for b in event.branches:
             new_row = event.apply_to(self.branches[b])
             row = b * self.n_services + event.service
+            # A copied row has no clocks of its own: it takes the statuses and moves of the
+            # scenario branch's row, which only events of both branches can keep equal.
+            clocked = self.slot[row] >= 0
             if new_row is not None:
                 first = row * self.n
                 changed = first + np.flatnonzero(self.status[first:first + self.n] != new_row)
                 if len(changed):
-                    self._apply(changed, new_row[changed - row * self.n])
-                    self._restart(changed, week)
-            for a, c in self._chunks():
-                clocks = np.arange(self.slot[row] * self.n + a, self.slot[row] * self.n + c)
-                self.clocks.set_rates(clocks, self._row_hazard(row, a, c), week)
-
-    def _own_clocks(self, row: int) -> None:
-        """Stop copying a row's moves from the scenario: give it clocks of its own.
-
-        Until now the row was the scenario row's twin (same statuses, ties and hazards),
-        so its clocks start as copies of the scenario row's, queued like them.
-        """
-        n, s = self.n, row % self.n_services
-        source = self.slot[s]
-        first = self.clocks.extend(source * n, n)
-        slot = first // n
-        self.adopting_ties = np.concatenate(
-            [self.adopting_ties, self.adopting_ties[source * n:(source + 1) * n]])
-        self.slot[row] = slot
-        self.shift[row] = (slot - row) * n
-        self.active_rows = np.append(self.active_rows, row)
-        self.unshift = np.append(self.unshift, (row - slot) * n)
-        self.copied[s] = False
+                    self._apply(changed, new_row[changed - first], exposures=clocked)
+                    if clocked:
+                        self._restart(changed, week)
+            if clocked:
+                for a, c in self._chunks():
+                    clocks = np.arange(self.slot[row] * self.n + a, self.slot[row] * self.n + c)
+                    self.clocks.set_rates(clocks, self._row_hazard(row, a, c), week)
 
     def tally(self, branch: int) -> Tally:
         """The branch's running tally (kept up to date, not recounted)."""

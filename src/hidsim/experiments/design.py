@@ -9,15 +9,20 @@ whatever order.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from hidsim.experiments.keys import quoted, try_set
 from hidsim.experiments.seeds import design_sequence, replication_seeds
-from hidsim.experiments.spec import ExperimentFile, Sample
+from hidsim.experiments.spec import MAX_RUNS, ExperimentError, ExperimentFile, Sample
+from hidsim.scenario import Problem, ScenarioError, parse_scenario, set_key
 
 #: Strategy name used when an experiment names no strategies (the scenario's own pilots).
 SCENARIO_PILOTS = "scenario"
@@ -116,11 +121,20 @@ def plan_runs(experiment: ExperimentFile, *, replications: int | None = None,
 
     Returns:
         The runs.
+
+    Raises:
+        ExperimentError: the sweep would exceed :data:`~hidsim.experiments.spec.MAX_RUNS`
+            runs, or a design point or strategy makes an invalid scenario (every one is
+            checked here, before any run starts).
     """
     spec = experiment.spec
-    points = design_points(experiment)
-    seeds = replication_seeds(spec.seed, replications or spec.replications)
     strategies = {n: s.pilots for n, s in spec.strategies.items()} or {SCENARIO_PILOTS: None}
+    _check_size(experiment, len(strategies), replications)
+    points = design_points(experiment)
+    design_problems = point_problems(experiment, points, strategies, scale)
+    if design_problems:
+        raise ExperimentError(experiment.source, design_problems)
+    seeds = replication_seeds(spec.seed, replications or spec.replications)
     width = max(4, len(str(len(points) - 1)))
     rep_width = max(3, len(str(len(seeds) - 1)))
     return [
@@ -133,3 +147,116 @@ def plan_runs(experiment: ExperimentFile, *, replications: int | None = None,
         for name, pilots in strategies.items()
         for r, seed in enumerate(seeds)
     ]
+
+
+def _check_size(experiment: ExperimentFile, strategies: int, replications: int | None) -> None:
+    """Refuse a sweep of more than ``MAX_RUNS`` runs before drawing or allocating anything."""
+    spec = experiment.spec
+    vary = spec.vary
+    sizes = {"grid combinations": math.prod(len(v) for v in vary.grid.values()),
+             "sample points": vary.sample.n if vary.sample else 1,
+             "explicit points": len(vary.points) or 1,
+             "strategies": strategies,
+             "replications": replications or spec.replications}
+    total = math.prod(sizes.values())
+    if total > MAX_RUNS:
+        where = "--replications" if replications else "replications"
+        parts = " x ".join(f"{v:,} {k}" for k, v in sizes.items() if v > 1)
+        raise ExperimentError(experiment.source, [Problem(where if replications else "vary", (
+            f"the sweep would make {total:,} runs ({parts}); the limit is {MAX_RUNS:,} runs: "
+            "use fewer points or replications"))])
+
+
+def point_problems(experiment: ExperimentFile, points: list[dict[str, Any]],
+                   strategies: dict[str, list[dict] | None], scale: int | None = None
+                   ) -> list[Problem]:
+    """Validate the scenario of every design point with every strategy, as a run would build it.
+
+    Each problem is located at the experiment key that causes it (a grid, sample or point
+    key, a strategy's pilots, or ``fixed``), with the offending value; a problem that
+    repeats over many points is reported once.
+
+    Args:
+        experiment: the validated experiment.
+        points: its design points.
+        strategies: strategy name to pilots (``None`` keeps the scenario's).
+        scale: the ``--scale`` override, if any.
+
+    Returns:
+        The problems (empty when every run's scenario is valid).
+    """
+    sections = _key_sections(experiment)
+    # One problem per key and message, with the first design point and how many share it.
+    found: dict[tuple[str, str], list] = {}
+
+    def add(problem: Problem, index: int | None = None) -> None:
+        entry = found.setdefault((problem.path, problem.message), [index, 0])
+        entry[1] += 1
+
+    for index, point in enumerate(points):
+        for name, pilots in strategies.items():
+            raw = copy.deepcopy(experiment.base)
+            if pilots is not None:
+                raw["pilots"] = copy.deepcopy(pilots)
+            unset = False
+            for key, value in point.items():
+                error = try_set(raw, key, value)
+                if error:
+                    unset = True
+                    add(_at(sections, key, value, _no_such_item(key, error, name, raw)), index)
+            if len(found) >= 50:
+                break  # enough to act on; the rest likely repeat
+            if unset:
+                continue  # the scenario is not the one the point asks for: nothing to check
+            if scale is not None:
+                set_key(raw, "world.scale", int(scale))
+            try:
+                parse_scenario(raw, experiment.source)
+            except ScenarioError as err:
+                for p in err.problems:
+                    add(_locate(p, point, name, pilots is not None, sections, experiment),
+                        index)
+    problems = []
+    for (path, message), (index, count) in found.items():
+        if index is not None:
+            others = f"; {count} design point/strategy pairs in all" if count > 1 else ""
+            message = f"{message} (design point {index}{others})"
+        problems.append(Problem(path, message))
+    return problems
+
+
+def _key_sections(experiment: ExperimentFile) -> dict[str, str]:
+    """Where each varied key is written in the experiment file."""
+    vary = experiment.spec.vary
+    sections = {key: quoted("vary.grid", key) for key in vary.grid}
+    if vary.sample:
+        sections.update({key: quoted("vary.sample.bounds", key) for key in vary.sample.bounds})
+    for i, point in enumerate(vary.points):
+        sections.update({key: quoted(f"vary.points[{i}]", key) for key in point})
+    return sections
+
+
+def _no_such_item(key: str, error: str, strategy: str, raw: dict) -> str:
+    """Explain a key that indexes past the end of the pilots (``pilots[5]`` of one pilot)."""
+    match = re.match(r"pilots\[(\d+)\]", key)
+    pilots = raw.get("pilots") if isinstance(raw.get("pilots"), list) else []
+    if match and int(match.group(1)) >= len(pilots):
+        owner = ("the scenario" if strategy == SCENARIO_PILOTS else f"strategy '{strategy}'")
+        return (f"{owner} has {len(pilots)} pilot(s), so there is no pilots[{match.group(1)}] "
+                f"(pilots are counted from 0)")
+    return error
+
+
+def _at(sections: dict[str, str], key: str, value: Any, message: str) -> Problem:
+    return Problem(sections.get(key, key), f"value {value!r}: {message}")
+
+
+def _locate(problem: Problem, point: dict, strategy: str, own_pilots: bool,
+            sections: dict[str, str], experiment: ExperimentFile) -> Problem:
+    """Point a run's scenario problem at the experiment key that caused it."""
+    for key, value in point.items():
+        if problem.path == key or problem.path.startswith((key + ".", key + "[")):
+            return _at(sections, key, value, str(problem))
+    if own_pilots and problem.path.startswith("pilots"):
+        return Problem(f"strategies.{strategy}.{problem.path}", problem.message)
+    return Problem(f"scenario ({experiment.scenario_path})", str(problem))

@@ -18,6 +18,7 @@ on the executor: a run's numbers come from its own seed only.
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import threading
@@ -117,6 +118,10 @@ def watch_parent(parent: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="hidsim-parent-watch", daemon=True).start()
 
 
+#: Seconds to wait for a Dask scheduler before giving up with a message.
+DASK_CONNECT_TIMEOUT_S = 5
+
+
 class DaskExecutor:
     """Make the runs on a Dask ``distributed`` cluster.
 
@@ -140,14 +145,22 @@ class DaskExecutor:
     def __enter__(self) -> DaskExecutor:
         try:
             from distributed import Client, LocalCluster
-        except ImportError as err:
-            raise ImportError("--dask needs Dask: pip install 'hidsim[dask]'") from err
+        except ImportError:
+            raise ImportError("--dask needs Dask, which is not installed: "
+                              "pip install 'hidsim[dask]'") from None
         if self.address == "local":
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
                                         processes=True, dashboard_address=None)
             self.client = Client(self.cluster)
         else:
-            self.client = Client(self.address)
+            try:
+                self.client = Client(self.address, timeout=DASK_CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError, ValueError) as err:
+                # distributed raises OSError (refused), TimeoutError, or ValueError (bad address).
+                raise ConnectionError(
+                    f"--dask {self.address}: no Dask scheduler answered within "
+                    f"{DASK_CONNECT_TIMEOUT_S} s ({type(err).__name__}: {err}); start one with "
+                    "'dask scheduler' or use --dask local") from None
             self.workers = len(self.client.scheduler_info().get("workers", {})) or None
         return self
 
@@ -191,12 +204,20 @@ def make_executor(failure: Callable[[Any, BaseException], Any], *, workers: int 
 
     Returns:
         An executor context manager.
+
+    Raises:
+        ValueError: ``workers`` below 1.
+        ImportError: ``dask`` is given but Dask is not installed.
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1 (got {workers})")
     if executor is not None:
         return FuturesExecutor(executor, failure)
     if dask:
+        if importlib.util.find_spec("distributed") is None:
+            # Said before any run starts, not as a traceback from inside the sweep.
+            raise ImportError("--dask needs Dask, which is not installed: "
+                              "pip install 'hidsim[dask]'")
         return DaskExecutor(dask, failure, workers)
     count = workers or os.cpu_count() or 1
     count = min(count, max(runs, 1))

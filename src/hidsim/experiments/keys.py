@@ -9,6 +9,7 @@ run, where pydantic validates the whole scenario.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import types
 import typing
@@ -29,17 +30,39 @@ def flatten_overrides(table: dict, prefix: str = "") -> dict[str, Any]:
 
     ``[fixed] dynamics.q = 0.4`` (a nested table in TOML) and ``"dynamics.q" = 0.4``
     mean the same; a table whose key is a leaf of the schema (such as
-    ``population.income_shares`` or a sourced ``{value = ..}``) is kept whole.
+    ``population.income_shares`` or a sourced ``{value = ..}``) is kept whole. A key
+    given both ways is refused by :func:`repeated_overrides`, not settled here.
     """
-    flat: dict[str, Any] = {}
+    return dict(_flat_items(table, prefix))
+
+
+def _flat_items(table: dict, prefix: str = "") -> list[tuple[str, Any]]:
+    """The dotted ``(key, value)`` pairs of nested override tables, repeats kept."""
+    items: list[tuple[str, Any]] = []
     for key, value in table.items():
         dotted = f"{prefix}.{key}" if prefix else str(key)
         kind, _ = schema_type(dotted)
         if isinstance(value, dict) and is_model(kind) and "value" not in value:
-            flat.update(flatten_overrides(value, dotted))
+            items += _flat_items(value, dotted)
         else:
-            flat[dotted] = value
-    return flat
+            items.append((dotted, value))
+    return items
+
+
+def repeated_overrides(table: dict, section: str = "fixed") -> list[Problem]:
+    """Keys set twice in one override table, e.g. ``"dynamics.q"`` and ``[fixed.dynamics] q``.
+
+    Which one would win depends on the order in the file: refuse it instead.
+    """
+    seen: set[str] = set()
+    problems = []
+    for key, _ in _flat_items(table):
+        if key in seen:
+            problems.append(Problem(quoted(section, key),
+                                    f"'{key}' is given twice (once dotted, once as a nested "
+                                    "table); keep one"))
+        seen.add(key)
+    return problems
 
 
 def schema_type(dotted: str) -> tuple[Any, str | None]:
@@ -125,7 +148,10 @@ def key_problems(spec: Experiment, fixed: dict[str, Any]) -> list[Problem]:
     sample = spec.vary.sample
     if sample is not None:
         for key, (low, high) in sample.bounds.items():
-            if not low < high:
+            if not (math.isfinite(low) and math.isfinite(high)):
+                problems.append(Problem(quoted("vary.sample.bounds", key),
+                                        f"bounds must be finite numbers (got [{low}, {high}])"))
+            elif not low < high:
                 problems.append(Problem(quoted("vary.sample.bounds", key),
                                         f"low must be below high (got [{low}, {high}])"))
         if sample.method == "sobol" and sample.n & (sample.n - 1):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hidsim.experiments.storage import RunStore
-from hidsim.scenario import Scenario, parse_scenario
+from hidsim.experiments.storage import ResultsError, RunStore, read_json
+from hidsim.scenario import Problem, Scenario, parse_scenario
 
 #: Columns that identify a run in every table.
 ID_COLUMNS = ("run_id", "point", "strategy", "replication", "seed")
@@ -78,13 +78,20 @@ def load_results(path: str | Path) -> ExperimentResults:
 
     Raises:
         FileNotFoundError: when the folder holds no sweep.
+        ResultsError: a damaged run record, or a part file of a finished run that is
+            missing or fails its checksum (each named; ``hidsim sweep --resume`` remakes them).
     """
     store = RunStore(path)
     info_path = store.path / "experiment.json"
     if not info_path.is_file():
         raise FileNotFoundError(f"{path}: no sweep here (experiment.json is missing)")
-    info = json.loads(info_path.read_text())
+    info = read_json(info_path)
     records = store.records()
+    damaged = [m for r in records if r.get("status") == "ok" for m in store.damaged_parts(r)]
+    if damaged:
+        raise ResultsError(str(store.path), [Problem("", m) for m in damaged[:20]] + [Problem(
+            "", f"{len(damaged)} part file(s) damaged or missing; remake those runs with "
+                "'hidsim sweep EXPERIMENT --out FOLDER --resume'")])
     runs = _manifest(records, info)
     ok = runs[runs["status"] == "ok"] if len(runs) else runs
     names = sorted({t for r in records if r.get("status") == "ok" for t in r.get("tables", [])})

@@ -90,6 +90,12 @@ def sweep(experiment: ExperimentFile, runs: list[RunSpec], folder: Path, *,
 
     Returns:
         Counts: ``planned``, ``skipped`` (finished before), ``ok`` and ``failed`` (made now).
+        A run whose record or part files are damaged counts as not finished and is made again.
+
+    Raises:
+        FileExistsError: another sweep holds the folder's lock, or the folder holds a
+            sweep and ``resume`` is false.
+        ValueError: resuming with another experiment or other settings.
     """
     store = RunStore(folder)
     session = uuid.uuid4().hex[:12]
@@ -99,21 +105,24 @@ def sweep(experiment: ExperimentFile, runs: list[RunSpec], folder: Path, *,
         "weeks": first.weeks if first else None, "scale": first.scale if first else None,
         "period": experiment.spec.metrics.period, "tables": list(experiment.spec.metrics.tables),
     }
-    store.prepare(experiment, settings, design_points(experiment), resume, session)
-    done = store.finished() if resume else set()
-    todo = [r for r in runs if r.run_id not in done]
-    counts = {"planned": len(runs), "skipped": len(runs) - len(todo), "ok": 0, "failed": 0}
-    bar = _progress(len(runs), len(runs) - len(todo), experiment.spec.name, progress)
-    try:
-        with make_executor(failed_outcome, workers=workers, executor=executor, dask=dask,
-                           runs=len(todo)) as pool:
-            for run, outcome in pool.run(execute, todo):
-                store.write(run, outcome, session, experiment.sha256)
-                counts[outcome.status] += 1
-                bar.set_postfix(failed=counts["failed"], refresh=False)
-                bar.update(1)
-    finally:
-        bar.close()
+    # The lock is taken before anything is written or cleaned: a second sweep into the
+    # same folder refuses here instead of deleting the first one's temporary files.
+    with store.lock():
+        store.prepare(experiment, settings, design_points(experiment), resume, session)
+        done = store.finished(experiment.sha256, settings) if resume else set()
+        todo = [r for r in runs if r.run_id not in done]
+        counts = {"planned": len(runs), "skipped": len(runs) - len(todo), "ok": 0, "failed": 0}
+        bar = _progress(len(runs), len(runs) - len(todo), experiment.spec.name, progress)
+        try:
+            with make_executor(failed_outcome, workers=workers, executor=executor, dask=dask,
+                               runs=len(todo)) as pool:
+                for run, outcome in pool.run(execute, todo):
+                    store.write(run, outcome, session, experiment.sha256)
+                    counts[outcome.status] += 1
+                    bar.set_postfix(failed=counts["failed"], refresh=False)
+                    bar.update(1)
+        finally:
+            bar.close()
     return counts
 
 

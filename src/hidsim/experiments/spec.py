@@ -18,8 +18,10 @@ An experiment file is TOML, validated once, here, like a scenario file::
 
 Unknown keys are refused with a did-you-mean, and every dotted scenario key is
 checked against the scenario schema before any run starts. Parameter *values*
-are validated per run inside the worker, so one invalid sampled combination
-becomes one failed run in the manifest instead of a crashed sweep.
+are checked for every design point and strategy when the runs are planned
+(:func:`hidsim.experiments.plan_runs`), still before the first run; a worker
+validates its run's scenario again, so a problem only a run can find becomes
+one failed run in the manifest instead of a crashed sweep.
 """
 
 from __future__ import annotations
@@ -33,9 +35,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hidsim.experiments.keys import flatten_overrides, integer_keys, key_problems, quoted, try_set
+from hidsim.experiments.keys import (
+    flatten_overrides,
+    integer_keys,
+    key_problems,
+    quoted,
+    repeated_overrides,
+    try_set,
+)
 from hidsim.scenario import (
     Problem,
+    SafeName,
     ScenarioError,
     did_you_mean,
     parse_scenario,
@@ -47,6 +57,14 @@ from hidsim.scenario import (
 
 #: Tables of :meth:`hidsim.model.AdoptionModel.results` a sweep can keep per run.
 TABLES = ("model", "districts", "services", "income")
+
+#: The most runs one sweep may plan (points x strategies x replications): a stated bound,
+#: so a typo such as ``n = 1e9`` is refused with the size it asks for instead of filling
+#: memory with run specifications (about 2 kB each) before the first run.
+MAX_RUNS = 1_000_000
+
+#: The largest Latin hypercube or Sobol sample (``2**20`` points).
+MAX_SAMPLE = 2**20
 
 
 class ExperimentError(ScenarioError):
@@ -67,7 +85,7 @@ class Sample(_Strict):
     """
 
     method: Literal["lhs", "sobol"] = "lhs"
-    n: Annotated[int, Field(gt=0)]
+    n: Annotated[int, Field(gt=0, le=MAX_SAMPLE)]
     bounds: dict[str, tuple[float, float]] = Field(min_length=1)
 
 
@@ -128,11 +146,11 @@ class Experiment(_Strict):
         metrics: time-series period and tables to keep.
     """
 
-    name: str
+    name: SafeName
     description: str = ""
     scenario: str = "helsinki"
     engine: str | None = None
-    replications: Annotated[int, Field(gt=0)] = 1
+    replications: Annotated[int, Field(gt=0, le=MAX_RUNS)] = 1
     seed: Annotated[int, Field(ge=0)] = 0
     weeks: Annotated[int, Field(gt=0)] | None = None
     scale: Annotated[int, Field(ge=1)] | None = None
@@ -209,6 +227,7 @@ def load_experiment(experiment: str | Path | dict, *, base_dir: str | Path | Non
     if spec is None:
         raise ExperimentError(source, problems)
     fixed = flatten_overrides(spec.fixed)
+    problems += repeated_overrides(spec.fixed)
     problems += key_problems(spec, fixed)
     engine, engine_problem = _resolve_engine(spec.engine)
     problems += engine_problem

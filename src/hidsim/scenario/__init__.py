@@ -13,7 +13,9 @@ once with its key path and a did-you-mean for misspelled names.
 """
 
 from hidsim.scenario.loading import (
+    EXPERIMENT_KEYS,
     SCENARIO_DIR,
+    is_experiment,
     load_scenario,
     parse_scenario,
     read_toml,
@@ -29,21 +31,32 @@ from hidsim.scenario.problems import (
 )
 from hidsim.scenario.provenance import provenance
 from hidsim.scenario.schema import (
+    INCOME_GROUPS,
+    MAX_AGENTS,
     District,
     Dynamics,
+    Evaluation,
     Link,
     Pilot,
     Population,
+    SafeName,
     Scenario,
     Seeding,
     Service,
     World,
+    safe_name,
 )
 
 __all__ = [
+    "EXPERIMENT_KEYS",
+    "INCOME_GROUPS",
+    "MAX_AGENTS",
     "SCENARIO_DIR",
+    "SafeName",
+    "safe_name",
     "District",
     "Dynamics",
+    "Evaluation",
     "Link",
     "Pilot",
     "Population",
@@ -54,6 +67,7 @@ __all__ = [
     "Service",
     "World",
     "did_you_mean",
+    "is_experiment",
     "key_path",
     "load_scenario",
     "parse_scenario",

@@ -93,6 +93,13 @@ def pydantic_problems(err: ValidationError, schema: type[BaseModel]) -> list[Pro
         elif e["type"] == "missing":
             msg = "required key is missing"
         else:
-            msg = f"{e['msg']} (got {e.get('input')!r})"
+            # "Value error, " is pydantic's wrapper around our own validators' messages.
+            msg = f"{e['msg'].removeprefix('Value error, ')} (got {_short(e.get('input'))})"
         problems.append(Problem(key_path(loc), msg))
     return problems
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A value for a message, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -10,11 +10,32 @@ Unknown keys are refused (``extra="forbid"``).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from hidsim.registry import ADOPTION_RULES, SEEDING_STRATEGIES, Registry
+
+#: Income groups of the population, in the order every table uses.
+INCOME_GROUPS = ("low", "middle", "high")
+
+#: The most agents a scenario may ask for. A bound stated here, so a typo in a population
+#: (1e12) is refused with the size it would need instead of exhausting memory: about 1 kB
+#: per agent with its ties, so 5 million agents need some 5 GB. The whole population of
+#: Helsinki is about 0.7 million.
+MAX_AGENTS = 5_000_000
+
+_SAFE_NAME = re.compile(r"^\w[\w .,()+-]*$")
 
 
 def unwrap_value(value: Any) -> Any:
@@ -47,9 +68,26 @@ def registered(registry: Registry):
     return AfterValidator(check)
 
 
+def safe_name(name: str) -> str:
+    """Refuse a name that cannot be a folder name of its own (it makes the default output path).
+
+    Letters (any script), digits, spaces and ``_ - . , ( ) +`` only, starting with a letter or
+    digit, and no ``..``: so ``results/<name>`` never leaves ``results/``.
+    """
+    if not _SAFE_NAME.match(name) or ".." in name:
+        raise ValueError(
+            f"name {name!r} must start with a letter or digit and use only letters, digits, "
+            "spaces and _ - . , ( ) + (it names the output folder; no '/', '\\' or '..')"
+        )
+    return name
+
+
+#: A name that is also the default output folder's name.
+SafeName = Annotated[str, AfterValidator(safe_name)]
+
 _finite = Field(allow_inf_nan=False)
 Number = Annotated[float, BeforeValidator(unwrap_value), _finite]
-Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0)]
+Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0), _finite]
 Positive = Annotated[float, BeforeValidator(unwrap_value), Field(gt=0.0), _finite]
 NonNegative = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0), _finite]
 Count = Annotated[int, BeforeValidator(unwrap_value), Field(ge=0)]
@@ -76,8 +114,8 @@ class District(_Strict):
     population: Count | None = None
     jobs: Count | None = None
     rail: bool | None = None
-    lat: Number
-    lon: Number
+    lat: Annotated[float, BeforeValidator(unwrap_value), Field(ge=-90.0, le=90.0), _finite]
+    lon: Annotated[float, BeforeValidator(unwrap_value), Field(ge=-180.0, le=180.0), _finite]
 
 
 class Link(_Strict):
@@ -114,6 +152,10 @@ class World(_Strict):
     jobs_per_resident: NonNegative = 0.4
 
 
+#: Default ``population.income_cost_weight``; a group a file leaves out keeps its value here.
+DEFAULT_COST_WEIGHT = {"low": 0.04, "middle": 0.02, "high": 0.01}
+
+
 class Attitude(_Strict):
     """Attitude towards low-carbon choices: ``2 * Beta(a, b)``, mean 1 when a = b."""
 
@@ -132,8 +174,9 @@ class Population(_Strict):
         coworker_ties: ties to co-workers per employed resident.
         employment_rate: share of residents employed (all ages).
         company_size: mean employees per company.
-        income_shares: shares of low, middle and high income residents.
-        income_cost_weight: how strongly a service's cost deters each income group.
+        income_shares: shares of low, middle and high income residents (all three).
+        income_cost_weight: how strongly a service's cost deters each income group; a
+            group left out keeps its default (``DEFAULT_COST_WEIGHT``).
         attitude: attitude distribution.
         footprint_spread: sigma of the lognormal spread of individual footprints.
         threshold_mean: mean adoption threshold (threshold rule).
@@ -151,11 +194,9 @@ class Population(_Strict):
         "middle": 1 / 3,
         "high": 1 / 3,
     }
-    income_cost_weight: dict[Literal["low", "middle", "high"], NonNegative] = {
-        "low": 0.04,
-        "middle": 0.02,
-        "high": 0.01,
-    }
+    income_cost_weight: dict[Literal["low", "middle", "high"], NonNegative] = dict(
+        DEFAULT_COST_WEIGHT
+    )
     attitude: Attitude = Attitude()
     footprint_spread: NonNegative = 0.3
     threshold_mean: NonNegative = 0.25
@@ -164,9 +205,24 @@ class Population(_Strict):
     @field_validator("income_shares")
     @classmethod
     def _some_income(cls, shares: dict) -> dict:
+        # A group left out would silently get no residents: every share must be written.
+        missing = [g for g in INCOME_GROUPS if g not in shares]
+        if missing:
+            raise ValueError(
+                f"income group(s) {', '.join(missing)} missing: give a share for each of "
+                f"{', '.join(INCOME_GROUPS)} (0 for a group with no residents)"
+            )
         if sum(shares.values()) <= 0:
             raise ValueError("income shares must add up to more than 0 (they are normalised)")
         return shares
+
+    @field_validator("income_cost_weight", mode="before")
+    @classmethod
+    def _default_cost_weights(cls, weights: Any) -> Any:
+        # A group left out keeps its default weight (not 0, which would make cost irrelevant).
+        if isinstance(weights, dict):
+            return {**DEFAULT_COST_WEIGHT, **weights}
+        return weights
 
 
 class Service(_Strict):
@@ -182,6 +238,16 @@ class Service(_Strict):
         market_outreach: outreach intensity while on the market without a pilot.
         p: annual Bass innovation coefficient; default ``dynamics.p``.
         q: annual Bass imitation coefficient; default ``dynamics.q``.
+        market_entry_week: the week the service reaches the whole market without any pilot,
+            in both branches (the counterfactual market entry); ``None``: never within the
+            horizon. ``on_market = true`` is entry at week 0.
+        market_entry_latest_week: if given, the entry week is drawn uniformly from
+            ``market_entry_week`` to this week, once per replication (common random numbers:
+            every strategy of a sweep sees the same draw).
+        private_saving_eur_per_month: what an adopter saves privately (energy bills, travel),
+            for the societal cost per tonne.
+        operator_exit_per_year: annual probability that the operator a pilot left behind
+            leaves the market (the service is withdrawn where the pilot kept it).
     """
 
     id: str
@@ -193,6 +259,28 @@ class Service(_Strict):
     market_outreach: NonNegative = 0.0
     p: NonNegative | None = None
     q: NonNegative | None = None
+    market_entry_week: Count | None = None
+    market_entry_latest_week: Count | None = None
+    private_saving_eur_per_month: NonNegative = 0.0
+    operator_exit_per_year: Annotated[float, BeforeValidator(unwrap_value),
+                                      Field(ge=0.0, lt=1.0)] = 0.0
+
+    @model_validator(mode="after")
+    def _one_market_entry(self) -> Service:
+        if self.on_market and self.market_entry_week not in (None, 0):
+            raise ValueError(
+                f"on_market = true is entry at week 0, but market_entry_week = "
+                f"{self.market_entry_week}: give one of them"
+            )
+        if self.market_entry_latest_week is not None:
+            if self.market_entry_week is None:
+                raise ValueError("market_entry_latest_week needs market_entry_week (the earliest)")
+            if self.market_entry_latest_week < self.market_entry_week:
+                raise ValueError(
+                    f"market_entry_latest_week ({self.market_entry_latest_week}) is before "
+                    f"market_entry_week ({self.market_entry_week})"
+                )
+        return self
 
 
 class Seeding(_Strict):
@@ -202,10 +290,13 @@ class Seeding(_Strict):
         strategy: a seeding strategy registered in :data:`hidsim.registry.SEEDING_STRATEGIES`
             (``random``, ``best_connected``, ``partner_employers``, ``co_creation``, ...).
         size: number of initial users (residents).
+        trial_dropout: share of the initial users still using the service when the pilot
+            ends who stop then (the trial is over; they did not choose it themselves).
     """
 
     strategy: Annotated[str, registered(SEEDING_STRATEGIES)] = "random"
     size: Count = 0
+    trial_dropout: Share = 0.0
 
 
 class Pilot(_Strict):
@@ -218,7 +309,8 @@ class Pilot(_Strict):
         start_week: first week of the pilot.
         duration_weeks: how long it runs.
         budget_eur: what it costs (spent evenly over the duration).
-        outreach: outreach intensity (1 = the marketing behind the average Bass p).
+        outreach: outreach intensity in its districts while it runs (1 = the marketing behind
+            the average Bass p); where the service is already marketed more, that stays.
         seeding: strategy and size (residents) of the initial users.
     """
 
@@ -230,6 +322,16 @@ class Pilot(_Strict):
     budget_eur: NonNegative = 0.0
     outreach: NonNegative = 1.0
     seeding: Seeding = Seeding()
+
+    @property
+    def label(self) -> str:
+        """The pilot's name in reports (:func:`pilot_label`)."""
+        return pilot_label(self.name, self.service, self.districts)
+
+
+def pilot_label(name: str, service: str, districts: list[str]) -> str:
+    """A pilot's name in reports: its own, else made from its service and districts."""
+    return name or f"{service} in {', '.join(districts)}"
 
 
 class Dynamics(_Strict):
@@ -263,10 +365,27 @@ class Dynamics(_Strict):
     time_value: NonNegative = 0.2
 
 
-class Scenario(_Strict):
-    """A whole scenario: world, population, services, pilots and dynamics."""
+class Evaluation(_Strict):
+    """How avoided emissions and costs are credited to pilots.
 
-    name: str = "scenario"
+    Attributes:
+        crediting_period_years: years after a pilot's start during which its avoided
+            emissions are credited to it (cut at the horizon; outputs say so).
+        discount_rate: annual discount rate of money (pilot budgets, participants' costs
+            and savings), to week 0.
+        tonne_discount_rate: annual discount rate of avoided tonnes (0: a tonne is a tonne).
+    """
+
+    crediting_period_years: Positive = 10.0
+    discount_rate: Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, lt=1.0)] = 0.03
+    tonne_discount_rate: Annotated[float, BeforeValidator(unwrap_value),
+                                   Field(ge=0.0, lt=1.0)] = 0.0
+
+
+class Scenario(_Strict):
+    """A whole scenario: world, population, services, pilots, dynamics and evaluation."""
+
+    name: SafeName = "scenario"
     description: str = ""
     horizon_weeks: Annotated[int, BeforeValidator(unwrap_value), Field(gt=0)] = 520
     seed: Annotated[int, Field(ge=0)] = 0
@@ -275,6 +394,14 @@ class Scenario(_Strict):
     services: list[Service] = Field(min_length=1)
     pilots: list[Pilot] = []
     dynamics: Dynamics = Dynamics()
+    evaluation: Evaluation = Evaluation()
+    #: The file the scenario was read from, for messages (not a field: set by parse_scenario).
+    _source: str = PrivateAttr(default="<scenario>")
+
+    @property
+    def source(self) -> str:
+        """The file the scenario was read from (``<scenario>`` when built in code)."""
+        return self._source
 
     @property
     def service_ids(self) -> list[str]:
