@@ -1,5 +1,7 @@
 """The vectorized engine's two paths (NumPy and compiled) give the same bits."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -104,7 +106,7 @@ def test_whole_rows_in_slices_give_the_same_results(monkeypatch):
 
 
 def test_the_numpy_path_needs_no_numba(monkeypatch):
-    monkeypatch.setattr(kernel_module, "numba", None)
+    monkeypatch.setattr(kernel_module, "numba_installed", lambda: False)
     monkeypatch.delenv("HIDSIM_KERNELS", raising=False)
     assert kernels() is NUMPY
     with pytest.raises(ImportError, match="numba"):
@@ -122,3 +124,17 @@ def test_clocks_step_past_the_weeks_a_uint16_holds():
     assert clocks.since.dtype == np.int32 and (clocks.since == 70_000).all()
     assert not np.isnan(clocks.remaining).any()
     assert (clocks.due >= 70_000).all()
+
+
+def test_a_sweep_asks_for_the_compiled_kernels_and_restores_the_environment(monkeypatch):
+    from hidsim.experiments import runner
+
+    monkeypatch.delenv("HIDSIM_KERNELS", raising=False)
+    monkeypatch.setattr(runner, "numba_installed", lambda: True)
+    with runner.compiled_kernels():
+        assert os.environ["HIDSIM_KERNELS"] == "numba"
+    assert "HIDSIM_KERNELS" not in os.environ
+    monkeypatch.setenv("HIDSIM_KERNELS", "numpy")  # the user's choice wins
+    with runner.compiled_kernels():
+        assert os.environ["HIDSIM_KERNELS"] == "numpy"
+    assert kernels() is NUMPY

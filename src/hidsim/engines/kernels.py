@@ -7,13 +7,17 @@ counts, sums in input order, divisions and comparisons. The logarithms, the
 footprints (a matrix product and an exponential) and the transition probabilities
 stay in NumPy on both paths, so the two paths never differ by a library's last bit.
 
-numba is an optional extra (``pip install hidsim[fast]``): without it, or with
-``HIDSIM_KERNELS=numpy`` in the environment, the engine runs the NumPy versions;
-``HIDSIM_KERNELS=numba`` insists on the compiled ones.
+numba is an optional extra (``pip install hidsim[fast]``). A single run uses the NumPy
+versions unless ``HIDSIM_KERNELS=numba`` is in the environment: numba's one-off cost
+(compiling, about 25 s the first time, then 0.5-2 s a process to load its cache) outweighs
+what it saves on one run. A sweep sets ``HIDSIM_KERNELS=numba`` for its workers when numba
+is installed (:func:`hidsim.experiments.runner.sweep`), where the cost is paid once per
+worker for many runs.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from types import SimpleNamespace
 
@@ -24,10 +28,11 @@ from hidsim.state import ADOPTER, AWARE
 NEVER = np.iinfo(np.int32).max
 EPOCH = 32  # weeks per coarse bucket of the clocks' queue
 
-try:  # the compiled path is optional
-    import numba
-except ImportError:  # pragma: no cover - depends on the environment
-    numba = None
+
+
+def numba_installed() -> bool:
+    """Whether numba can be imported (without importing it: that alone takes a second)."""
+    return importlib.util.find_spec("numba") is not None
 
 
 # -- NumPy -----------------------------------------------------------------------------------------
@@ -161,6 +166,8 @@ NUMPY = SimpleNamespace(name="numpy", apply_moves=apply_moves, count_ties=count_
 # -- numba -----------------------------------------------------------------------------------------
 def _compiled() -> SimpleNamespace:
     """The compiled twins (numba, cached on disk after the first compilation)."""
+    import numba  # only here: the compiled path is optional and slow to import
+
     jit = numba.njit(cache=True, nogil=True)
 
     @jit
@@ -278,23 +285,23 @@ _COMPILED: SimpleNamespace | None = None
 
 
 def kernels(path: str | None = None) -> SimpleNamespace:
-    """The kernels to use: ``"numpy"``, ``"numba"``, or the fastest available (default).
+    """The kernels to use: ``"numpy"`` (the default) or ``"numba"``.
 
     Args:
         path: ``"numpy"`` or ``"numba"``; default ``HIDSIM_KERNELS`` from the environment,
-            else numba when it is installed.
+            else ``"numpy"``.
 
     Raises:
         ValueError: for another name.
         ImportError: if ``"numba"`` is asked for and numba is not installed.
     """
     global _COMPILED
-    path = path or os.environ.get("HIDSIM_KERNELS") or ("numba" if numba else "numpy")
+    path = path or os.environ.get("HIDSIM_KERNELS") or "numpy"
     if path == "numpy":
         return NUMPY
     if path != "numba":
         raise ValueError(f"HIDSIM_KERNELS={path!r}: use 'numpy' or 'numba'")
-    if numba is None:
+    if not numba_installed():
         raise ImportError("HIDSIM_KERNELS=numba needs numba: pip install 'hidsim[fast]'")
     if _COMPILED is None:
         _COMPILED = _compiled()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
 import traceback
@@ -11,6 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from hidsim.engines.kernels import numba_installed
 from hidsim.experiments.design import RunSpec, design_points, plan_runs
 from hidsim.experiments.executors import make_executor
 from hidsim.experiments.results import ExperimentResults, load_results
@@ -114,8 +117,9 @@ def sweep(experiment: ExperimentFile, runs: list[RunSpec], folder: Path, *,
         counts = {"planned": len(runs), "skipped": len(runs) - len(todo), "ok": 0, "failed": 0}
         bar = _progress(len(runs), len(runs) - len(todo), experiment.spec.name, progress)
         try:
-            with make_executor(failed_outcome, workers=workers, executor=executor, dask=dask,
-                               runs=len(todo)) as pool:
+            with compiled_kernels(), make_executor(
+                    failed_outcome, workers=workers, executor=executor, dask=dask,
+                    runs=len(todo)) as pool:
                 for run, outcome in pool.run(execute, todo):
                     store.write(run, outcome, session, experiment.sha256)
                     counts[outcome.status] += 1
@@ -124,6 +128,24 @@ def sweep(experiment: ExperimentFile, runs: list[RunSpec], folder: Path, *,
         finally:
             bar.close()
     return counts
+
+
+@contextlib.contextmanager
+def compiled_kernels():
+    """Ask this sweep's workers for the engine's compiled kernels, when numba is installed.
+
+    Many runs per worker pay numba's one-off cost back (1.35x at 10k residents, measured in
+    benchmarks/README.md); the results are the same bits. A user's own ``HIDSIM_KERNELS``
+    wins, and the environment is restored afterwards.
+    """
+    before = os.environ.get("HIDSIM_KERNELS")
+    if before is None and numba_installed():
+        os.environ["HIDSIM_KERNELS"] = "numba"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("HIDSIM_KERNELS", None)
 
 
 def failed_outcome(run: RunSpec, err: BaseException) -> RunOutcome:
