@@ -20,7 +20,7 @@ from hidsim.model import AdoptionModel
 from hidsim.scenario import load_scenario
 
 FIELDS = ("credited_tco2e", "credited_tco2e_initial_users", "credited_tco2e_acceleration",
-          "credited_tco2e_expansion", "eur_per_tco2e_city", "eur_per_tco2e_societal",
+          "credited_tco2e_expansion", "eur_per_tco2e", "eur_per_tco2e_societal",
           "pilots_kept_share")
 
 

@@ -38,7 +38,7 @@ def test_a_pilot_that_changes_nothing_avoids_exactly_nothing(engine):
     assert (results["districts"]["avoided_tco2e"] == 0).all()
     assert results["model"]["avoided_tco2e_cumulative"].iloc[-1] == 0
     assert evaluate(results, scenario)["credited_tco2e"] == 0
-    assert math.isnan(evaluate(results, scenario)["eur_per_tco2e_city"])
+    assert math.isnan(evaluate(results, scenario)["eur_per_tco2e"])
 
 
 def test_the_parts_add_up_to_the_avoided_emissions():
@@ -84,7 +84,7 @@ def test_an_earlier_market_entry_never_credits_more_and_never_costs_less():
             results = run(scenario, seed, weeks=520, scale=100)
             row.append((evaluate(results, scenario), bool(results["pilots"]["kept"].all())))
         tonnes.append([e["credited_tco2e"] for e, _ in row])
-        cost.append([e["eur_per_tco2e_city"] for e, _ in row])
+        cost.append([e["eur_per_tco2e"] for e, _ in row])
         kept.append(all(k for _, k in row))
     tonnes, cost, kept = np.array(tonnes), np.array(cost), np.array(kept)
     assert kept.sum() >= 3  # the check has kept pilots to check

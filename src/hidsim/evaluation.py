@@ -236,7 +236,7 @@ def evaluate(tables: dict, scenario: Scenario) -> dict:
         longest window a pilot actually got, cut at the horizon), ``discount_rate``,
         ``tonne_discount_rate``, ``credited_tco2e`` and ``credited_tco2e_<part>``,
         ``city_cost_eur``, ``participant_cost_eur``, ``private_saving_eur``,
-        ``societal_cost_eur``, ``eur_per_tco2e_city`` and ``eur_per_tco2e_societal``
+        ``societal_cost_eur``, ``eur_per_tco2e`` (city budget) and ``eur_per_tco2e_societal``
         (NaN when nothing was credited), and ``pilots_kept_share`` (share of pilot
         districts that kept their service; NaN without pilots).
     """
@@ -259,7 +259,7 @@ def evaluate(tables: dict, scenario: Scenario) -> dict:
         "city_cost_eur": city,
         **flows,
         "societal_cost_eur": societal,
-        "eur_per_tco2e_city": cost_per_tonne(city, tonnes),
+        "eur_per_tco2e": cost_per_tonne(city, tonnes),
         "eur_per_tco2e_societal": cost_per_tonne(societal, tonnes),
         "pilots_kept_share": kept,
     }

@@ -224,6 +224,10 @@ class AdoptionModel(mesa.Model):
             scenario = load_scenario(scenario)
         source = scenario.source
         if scale is not None:
+            if isinstance(scale, bool) or not float(scale).is_integer() or int(scale) < 1:
+                raise ScenarioError(scenario.source, [Problem(
+                    "world.scale", f"scale {scale!r}: expected residents per agent, a whole "
+                                   f"number of at least 1")])
             world = scenario.world.model_copy(update={"scale": int(scale)})
             scenario = scenario.model_copy(update={"world": world})
         check_scale(scenario, source)

@@ -122,15 +122,41 @@ def scale_problems(scenario: Scenario, scale: int | None = None) -> list[Problem
     ]
     if not bad:
         return []
-    fits = coarsest_scale(scenario, scale)
+    fits = fitting_scales(scenario, scale)
     return [
         Problem(path, f"at scale {scale} the {what} '{name}' ({entry['residents']:,} residents) "
                       f"becomes {entry['agents']:,} agent(s) standing for "
                       f"{entry['represented']:,} residents, {entry['error']:.0%} off (more "
-                      f"than {SCALE_TOLERANCE:.0%}); use a scale of at most {fits} "
-                      f"(--scale {fits})")
+                      f"than {SCALE_TOLERANCE:.0%}); use --scale {fits[0]} (scales that fit: "
+                      f"{', '.join(map(str, fits))})")
         for path, what, name, entry in bad
     ]
+
+
+def fitting_scales(scenario: Scenario, below: int, most: int = 4) -> list[int]:
+    """The largest scales not above ``below`` that keep every district and pilot in tolerance.
+
+    Not every scale below a fitting one fits (rounding 100 initial users at scale 60 gives
+    2 agents for 120 residents), so the refusal names several that do.
+
+    Args:
+        scenario: a validated scenario.
+        below: the scale to start from.
+        most: how many to return.
+
+    Returns:
+        Up to ``most`` scales, largest first, ending with 1 if fewer fit (scale 1 is exact).
+    """
+    sizes = [r for r in district_populations(scenario).values() if r] + [
+        p.seeding.size for p in scenario.pilots if p.seeding.size
+    ]
+    found = []
+    for scale in range(int(below), 1, -1):
+        if all(abs(agents_for(r, scale) * scale - r) <= SCALE_TOLERANCE * r for r in sizes):
+            found.append(scale)
+            if len(found) == most:
+                return found
+    return [*found, 1]
 
 
 def coarsest_scale(scenario: Scenario, below: int) -> int:
@@ -143,13 +169,7 @@ def coarsest_scale(scenario: Scenario, below: int) -> int:
     Returns:
         A scale >= 1 (scale 1 is always exact).
     """
-    sizes = [r for r in district_populations(scenario).values() if r] + [
-        p.seeding.size for p in scenario.pilots if p.seeding.size
-    ]
-    for scale in range(int(below), 1, -1):
-        if all(abs(agents_for(r, scale) * scale - r) <= SCALE_TOLERANCE * r for r in sizes):
-            return scale
-    return 1
+    return fitting_scales(scenario, below, most=1)[0]
 
 
 def check_scale(scenario: Scenario, source: str = "<scenario>") -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import sys
+import tempfile
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -82,7 +83,13 @@ def run(
                  "engine": engine.value, "out": out, "csv": as_csv}
     with user_errors():
         file = resolve_scenario_path(scenario)
-        load_scenario(file)  # invalid files are reported here, with their place
+        spec = load_scenario(file)  # invalid files are reported here, with their place
+    seed_shown = spec.seed if seed is None else seed
+    out = out or Path("results") / f"{spec.name}-seed{seed_shown}"
+    problem = writable(out)
+    if problem:  # found before a long run, not after it
+        typer.echo(f"error: --out {out}: cannot write the results ({problem})", err=True)
+        raise typer.Exit(2)
     try:
         record = run_scenario(file, seed=seed, weeks=weeks, scale=scale, engine=engine.value,
                               progress=True, on_start=lambda line: typer.echo(line, err=True))
@@ -93,7 +100,6 @@ def run(
         typer.echo("\ninterrupted; nothing written", err=True)
         raise typer.Exit(130) from None
     typer.echo(record.text())
-    out = out or Path("results") / f"{record.scenario.name}-seed{record.provenance['seed']}"
     try:
         files = record.write(out, "csv" if as_csv else "parquet", arguments=arguments)
     except OSError as err:
@@ -101,6 +107,17 @@ def run(
         raise typer.Exit(1) from None
     typer.echo(f"\nWrote {out}/: {', '.join(p.name for p in files)} "
                f"(simulated in {record.provenance['wall_time_s']:.1f} s)")
+
+
+def writable(folder: Path) -> str | None:
+    """Why a results folder cannot be written, or ``None`` (it is made if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".hidsim-check-"):
+            pass
+    except OSError as err:
+        return err.strerror or str(err)
+    return None
 
 
 def validate(

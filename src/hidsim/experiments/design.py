@@ -22,6 +22,7 @@ import numpy as np
 from hidsim.experiments.keys import quoted, try_set
 from hidsim.experiments.seeds import design_sequence, replication_seeds
 from hidsim.experiments.spec import MAX_RUNS, ExperimentError, ExperimentFile, Sample
+from hidsim.resolution import scale_problems
 from hidsim.scenario import Problem, ScenarioError, parse_scenario, set_key
 
 #: Strategy name used when an experiment names no strategies (the scenario's own pilots).
@@ -211,11 +212,15 @@ def point_problems(experiment: ExperimentFile, points: list[dict[str, Any]],
             if scale is not None:
                 set_key(raw, "world.scale", int(scale))
             try:
-                parse_scenario(raw, experiment.source)
+                scenario = parse_scenario(raw, experiment.source)
             except ScenarioError as err:
                 for p in err.problems:
                     add(_locate(p, point, name, pilots is not None, sections, experiment),
                         index)
+                continue
+            # A scale that distorts a district or pilot is refused now, not run by run.
+            for p in scale_problems(scenario):
+                add(p if scale is None else Problem("--scale", p.message), index)
     problems = []
     for (path, message), (index, count) in found.items():
         if index is not None:

@@ -219,6 +219,11 @@ def load_experiment(experiment: str | Path | dict, *, base_dir: str | Path | Non
         digest = hashlib.sha256(data).hexdigest()
         folder = path.parent
     problems: list[Problem] = []
+    if isinstance(raw, dict) and "world" in raw and "scenario" not in raw:
+        raise ExperimentError(source, [Problem("", "this is a scenario file (it has a [world] "
+                                                   "table), not an experiment file: run it with "
+                                                   "'hidsim run', or name it in an experiment's "
+                                                   "'scenario' key")])
     spec = None
     try:
         spec = Experiment.model_validate(raw)

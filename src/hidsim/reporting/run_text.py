@@ -38,7 +38,7 @@ def format_summary(summary: dict, adopters: pd.DataFrame, pilots: Sequence[dict]
          f"{summary['hours_saved_per_resident_per_year']:.2f} h (without pilots "
          f"{summary['counterfactual_hours_saved_per_resident_per_year']:.2f} h)"),
         ("Pilot cost", f"{summary['pilot_cost_eur']:,.0f} EUR"),
-        *credit_lines(summary),
+        *credit_lines(summary, pilots),
         (f"Emissions per resident at week {week}",
          f"{summary['emissions_per_capita_t']:.2f} tCO2e/year "
          f"({KG_PER_TONNE * per_capita_avoided:.2f} kg less than without pilots)"),
@@ -55,11 +55,12 @@ def format_summary(summary: dict, adopters: pd.DataFrame, pilots: Sequence[dict]
     return "\n".join(lines)
 
 
-def credit_lines(summary: dict) -> list[tuple[str, str]]:
+def credit_lines(summary: dict, pilots: Sequence[dict] = ()) -> list[tuple[str, str]]:
     """What the pilots are credited with and what it costs per tonne, naming horizon and boundary.
 
     Args:
         summary: :func:`hidsim.analysis.summary.summarize` of the run (with its scenario).
+        pilots: the run's pilot records; pilots still running at the horizon are named.
 
     Returns:
         ``(label, value)`` rows; none when the summary has no evaluation.
@@ -85,6 +86,9 @@ def credit_lines(summary: dict) -> list[tuple[str, str]]:
         rows.append((label, "n/a (nothing credited)" if value is None
                      else f"{money(value)} EUR/tCO2e"))
     rows.append(("  (one replication, " + rate + "; `hidsim sweep` gives the range)", ""))
+    unfinished = [p["name"] for p in pilots if p.get("status") != "ended"]
+    if unfinished:
+        rows.append((f"  (partial: {', '.join(unfinished)} had not ended by the horizon)", ""))
     if summary.get("pilots_kept_share") is not None:
         rows.append(("Pilot districts that kept their service",
                      f"{summary['pilots_kept_share']:.0%}"))

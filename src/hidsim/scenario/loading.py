@@ -74,6 +74,7 @@ def _names_problems(raw: dict) -> list[Problem]:
                                         f"(first at index {seen[name]})"))
             seen.setdefault(name, j)
             problems += _unknown_district(name, districts, known, f"pilots[{i}].districts[{j}]")
+        problems += _initial_users_problems(pilot, i, list(seen), entries)
         start = _number(pilot.get("start_week", 0))
         duration = _number(pilot.get("duration_weeks", 26))
         if None not in (start, duration, horizon) and start + duration > horizon:
@@ -85,6 +86,36 @@ def _names_problems(raw: dict) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _initial_users_problems(pilot: dict, index: int, names: list[str],
+                            entries: list[tuple[int, dict]]) -> list[Problem]:
+    """A pilot in districts without residents, or recruiting more initial users than live there.
+
+    Either would run silently wrong: the strategy would recruit everyone it can, or nobody,
+    and the pilot's cost would still be booked.
+    """
+    data = datasets.districts()
+    populations = {}
+    for _, d in entries:
+        given = _number(d.get("population"))
+        if given is None and d.get("name") in data.index:
+            given = float(data.loc[d["name"], "population"])
+        populations[d.get("name")] = given
+    residents = [populations.get(name) for name in names]
+    if not names or any(r is None for r in residents):
+        return []  # unknown districts or populations are reported elsewhere
+    total = sum(residents)
+    if total <= 0:
+        return [Problem(f"pilots[{index}].districts",
+                        f"the pilot's districts ({', '.join(names)}) have no residents")]
+    seeding = pilot.get("seeding") if isinstance(pilot.get("seeding"), dict) else {}
+    size = _number(seeding.get("size", 0))
+    if size is not None and size > total:
+        return [Problem(f"pilots[{index}].seeding.size",
+                        f"{size:,.0f} initial users, but the pilot's districts have "
+                        f"{total:,.0f} residents: expected at most {total:,.0f}")]
+    return []
 
 
 def _is_name(value: Any) -> bool:
@@ -228,6 +259,9 @@ def resolve_scenario_path(path: str | Path) -> Path:
     candidate = Path(path)
     if candidate.is_file():
         return candidate
+    if candidate.is_dir():
+        raise FileNotFoundError(f"{path}: is a folder, not a scenario file (give a .toml file "
+                                "or the name of a built-in scenario)")
     builtin = SCENARIO_DIR / f"{Path(path).stem}.toml"
     if builtin.is_file() and candidate.suffix in ("", ".toml") and candidate.parent == Path("."):
         return builtin

@@ -94,7 +94,13 @@ def pydantic_problems(err: ValidationError, schema: type[BaseModel]) -> list[Pro
             msg = "required key is missing"
         else:
             # "Value error, " is pydantic's wrapper around our own validators' messages.
-            msg = f"{e['msg'].removeprefix('Value error, ')} (got {_short(e.get('input'))})"
+            msg = e["msg"].removeprefix("Value error, ")
+            given = e.get("input")
+            if isinstance(given, dict) and "value" in given:
+                given = given["value"]  # a sourced value: the number is what is wrong
+            if not isinstance(given, dict | list) and "got the boolean" not in msg:
+                # A whole table (a service, a pilot) would only hide the message.
+                msg += f" (got {_short(given)})"
         problems.append(Problem(key_path(loc), msg))
     return problems
 

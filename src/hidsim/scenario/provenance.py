@@ -108,19 +108,34 @@ def provenance(path: str | Path = "helsinki") -> list[dict]:
 
 
 def _add_defaults(model: BaseModel, raw: Any, rows: list[dict], prefix: str = "") -> None:
-    """List numeric defaults the file left out: they are hidsim's assumptions."""
+    """List the defaults the file left out: hidsim's assumptions, or its sourced defaults.
+
+    Tables and lists of tables (services, pilots, districts) are walked item by item; a
+    default of ``None`` is listed where it has a meaning of its own (a market entry that
+    never comes).
+    """
     for name, field in type(model).model_fields.items():
         key = f"{prefix}.{name}" if prefix else name
         value = getattr(model, name)
         present = isinstance(raw, dict) and name in raw
+        given = raw.get(name) if isinstance(raw, dict) else None
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         if isinstance(value, BaseModel):
-            _add_defaults(value, raw.get(name, {}) if isinstance(raw, dict) else {}, rows, key)
-        elif not present and isinstance(value, int | float) and not isinstance(value, bool):
-            rows.append(
-                {
-                    "key": key,
-                    "value": value,
-                    "kind": "default",
-                    "source": "assumption (hidsim default): " + (field.description or name),
-                }
-            )
+            _add_defaults(value, given if isinstance(given, dict) else {}, rows, key)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            items = given if isinstance(given, list) else []
+            for i, item in enumerate(value):
+                sub = items[i] if i < len(items) and isinstance(items[i], dict) else {}
+                _add_defaults(item, sub, rows, f"{key}[{i}]")
+        elif present:
+            continue
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            source = extra.get("source")
+            rows.append({
+                "key": key, "value": value, "kind": "default",
+                "source": (f"hidsim default, source: {source}" if source else
+                           "assumption (hidsim default): " + (field.description or name)),
+            })
+        elif value is None and "none_means" in extra and not getattr(model, "on_market", False):
+            rows.append({"key": key, "value": None, "kind": "default",
+                         "source": f"assumption (hidsim default): {extra['none_means']}"})

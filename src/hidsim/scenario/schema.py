@@ -87,9 +87,12 @@ SafeName = Annotated[str, AfterValidator(safe_name)]
 
 _finite = Field(allow_inf_nan=False)
 Number = Annotated[float, BeforeValidator(unwrap_value), _finite]
-Share = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, le=1.0), _finite]
-Positive = Annotated[float, BeforeValidator(unwrap_value), Field(gt=0.0), _finite]
-NonNegative = Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0), _finite]
+# _finite first: NaN fails every bound, and "should be a finite number" is the message to give.
+Share = Annotated[float, BeforeValidator(unwrap_value), _finite, Field(ge=0.0, le=1.0)]
+#: An annual rate or probability below 1 (a discount rate, an exit hazard).
+Rate = Annotated[float, BeforeValidator(unwrap_value), _finite, Field(ge=0.0, lt=1.0)]
+Positive = Annotated[float, BeforeValidator(unwrap_value), _finite, Field(gt=0.0)]
+NonNegative = Annotated[float, BeforeValidator(unwrap_value), _finite, Field(ge=0.0)]
 Count = Annotated[int, BeforeValidator(unwrap_value), Field(ge=0)]
 
 
@@ -259,11 +262,11 @@ class Service(_Strict):
     market_outreach: NonNegative = 0.0
     p: NonNegative | None = None
     q: NonNegative | None = None
-    market_entry_week: Count | None = None
+    market_entry_week: Count | None = Field(None, json_schema_extra={
+        "none_means": "never: without a pilot the service does not reach the market"})
     market_entry_latest_week: Count | None = None
     private_saving_eur_per_month: NonNegative = 0.0
-    operator_exit_per_year: Annotated[float, BeforeValidator(unwrap_value),
-                                      Field(ge=0.0, lt=1.0)] = 0.0
+    operator_exit_per_year: Rate = 0.0
 
     @model_validator(mode="after")
     def _one_market_entry(self) -> Service:
@@ -376,10 +379,13 @@ class Evaluation(_Strict):
         tonne_discount_rate: annual discount rate of avoided tonnes (0: a tonne is a tonne).
     """
 
-    crediting_period_years: Positive = 10.0
-    discount_rate: Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, lt=1.0)] = 0.03
-    tonne_discount_rate: Annotated[float, BeforeValidator(unwrap_value),
-                                   Field(ge=0.0, lt=1.0)] = 0.0
+    crediting_period_years: Positive = Field(10.0, json_schema_extra={
+        "source": "fixed crediting period of at most 10 years for project activities (UNFCCC "
+                  "CDM modalities and procedures, decision 3/CMP.1, annex, para. 49(b))"})
+    discount_rate: Rate = Field(0.03, json_schema_extra={
+        "source": "European Commission (2021), Better Regulation Toolbox, tool #61: 3% social "
+                  "discount rate"})
+    tonne_discount_rate: Rate = 0.0
 
 
 class Scenario(_Strict):
