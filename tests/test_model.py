@@ -296,14 +296,14 @@ def test_release_frees_the_model(engine):
 
 
 def test_footprints_never_negative_when_reductions_exceed_the_domain(release_models):
-    # Car sharing and MaaS each set to remove 2,500 kg of a car household's other car trips
+    # Car sharing and MaaS each set to remove 3,500 kg of a car household's other car trips
     # (about 2,400 kg on average), no rebound: added up they would remove more than the whole
     # channel; multiplied they cannot.
     scenario = load_scenario(
         "helsinki",
         **{
-            "services[2].reduction_kg": 2500,
-            "services[3].reduction_kg": 2500,
+            "services[2].reduction_kg": 3500,
+            "services[3].reduction_kg": 3500,
             "dynamics.rebound": 0.0,
         },
     )

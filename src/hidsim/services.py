@@ -98,7 +98,7 @@ def build_services(scenario: Scenario, population: SyntheticPopulation) -> Servi
     hours = np.array([time_saved_hours(s, r) for s, r in zip(scenario.services, rows, strict=True)])
     eligible = np.stack([eligible_residents(r, population) for r in rows]) if rows else np.empty(
         (0, population.size), dtype=bool)
-    reference = tuple(str(r.get("reference_adopters", "") or "everyone") for r in rows)
+    reference = tuple(_text(r.get("reference_adopters", "")) or "everyone" for r in rows)
     # The sourced kg is for a typical adopter of the reference group: as a share of that
     # group's mean channel footprint, it gives each adopter a saving in proportion to their own.
     share = np.zeros(len(rows))
@@ -138,6 +138,11 @@ def build_services(scenario: Scenario, population: SyntheticPopulation) -> Servi
     )
 
 
+def _text(value) -> str:
+    """A catalogue text cell; an empty cell (read as NaN) is ``""``."""
+    return value if isinstance(value, str) else ""
+
+
 def channel_of(row) -> int:
     """The footprint channel a catalogue row acts on (its domain's first channel if unnamed)."""
     name = row.get("channel", "")
@@ -156,7 +161,7 @@ def time_saved_hours(service, row) -> float:
 
 def eligible_residents(row, population: SyntheticPopulation) -> np.ndarray:
     """Who can use a catalogue service: ``employed`` (working residents, who commute) or all."""
-    who = row.get("eligible", "")
+    who = _text(row.get("eligible", ""))
     if who == "employed":
         return population.employed & (
             population.commute > 0 if population.commute is not None else True
@@ -166,9 +171,59 @@ def eligible_residents(row, population: SyntheticPopulation) -> np.ndarray:
 
 def reference_group(row, population: SyntheticPopulation) -> np.ndarray:
     """The residents a service's sourced kg refers to (car households, car commuters, all)."""
-    group = row.get("reference_adopters", "")
+    group = _text(row.get("reference_adopters", ""))
     if group == "car households" and population.car is not None:
         return population.car.copy()
     if group == "car commuters" and population.commute is not None:
         return population.commute == 1
     return np.ones(population.size, dtype=bool)
+
+
+def per_adopter_rows(scenario: Scenario, population: SyntheticPopulation) -> list[dict]:
+    """What one adopter of each service saves, by car ownership and commute, with sources.
+
+    Rows ``{"key", "value", "kind", "source"}`` like :func:`hidsim.scenario.provenance`:
+    the mean kgCO2e/year one adopter removes (data year, before rebound and the moving
+    baseline) among eligible residents of car and car-free households and among car
+    commuters, and the hours saved per week.
+
+    Args:
+        scenario: a validated scenario.
+        population: its synthetic population.
+
+    Returns:
+        The rows, kind ``derived``.
+    """
+    table = build_services(scenario, population)
+    catalogue = datasets.services()
+    groups = {
+        "car_household": population.car,
+        "car_free_household": ~population.car,
+        "car_commuter": population.commute == 1,
+        "public_or_active_commuter": population.commute >= 2,
+    }
+    rows = []
+    for s, sid in enumerate(table.ids):
+        kg = table.per_adopter_kg(population, s)
+        source = (
+            f"{catalogue.loc[sid, 'reduction_source']}; as {table.reduction[s]:.3f} of the "
+            f"'{datasets.CHANNELS[table.domain[s]]}' footprint (the sourced kg over the mean of "
+            f"{table.reference[s]}), applied to each adopter's own footprint"
+        )
+        for name, group in groups.items():
+            who = group & table.eligible[s]
+            if who.any():
+                rows.append({"key": f"per_adopter.{sid}.{name}_kg",
+                             "value": round(float(kg[who].mean()), 1), "kind": "derived",
+                             "source": source})
+        rows.append({"key": f"per_adopter.{sid}.eligible_share",
+                     "value": round(float(table.eligible[s].mean()), 3), "kind": "derived",
+                     "source": "who can use it: " + (_text(catalogue.loc[sid, "eligible"])
+                                                     or "everyone")})
+        rows.append({"key": f"per_adopter.{sid}.hours_saved_per_week",
+                     "value": round(float(table.hours_saved[s]), 3), "kind": "derived",
+                     "source": "the scenario's time_saved_min_per_week, else the catalogue's "
+                               "time_saved_min_per_week ("
+                               + (_text(catalogue.loc[sid, "time_source"])
+                                  or "no catalogue figure") + ")"})
+    return rows
