@@ -14,7 +14,7 @@ the world keeps only the piloted service (services do not interact in the model)
 pilot of parcel lockers in Malmi, 100 initial users, outreach 2, running the whole
 horizon so that no withdrawal cuts the curves.
 
-Usage: ``python benchmarks/seeding_strategies.py [replications] [weeks]``
+Usage: ``python benchmarks/seeding_strategies.py [replications] [weeks] [bass,threshold]``
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 from hidsim.model import AdoptionModel
 from hidsim.scenario import load_scenario
 
-CHECKPOINTS = (4, 13, 26, 52, 104)
+CHECKPOINTS = (4, 13, 26, 52, 104, 260, 520)
 
 
 def scenario(strategy: str, rule: str, weeks: int):
@@ -51,7 +51,7 @@ def adopters_curve(strategy: str, rule: str, weeks: int, seed: int) -> np.ndarra
         model.step()
         if week + 1 in CHECKPOINTS:
             out.append(float(model.tallies["scenario"].adopters.sum()) * model.scale)
-    model.release() if hasattr(model, "release") else None
+    model.release()
     return np.array(out)
 
 
@@ -78,5 +78,8 @@ def paired(rule: str, a: str, b: str, reps: int, weeks: int) -> None:
 if __name__ == "__main__":
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     weeks = int(sys.argv[2]) if len(sys.argv) > 2 else 104
-    paired("bass", "best_connected", "random", reps, weeks)
-    paired("threshold", "clustered", "random", reps, weeks)
+    rules = sys.argv[3].split(",") if len(sys.argv) > 3 else ["bass", "threshold"]
+    if "bass" in rules:
+        paired("bass", "best_connected", "random", reps, weeks)
+    if "threshold" in rules:
+        paired("threshold", "clustered", "random", reps, weeks)

@@ -18,9 +18,9 @@ from mesa.discrete_space import Network
 
 from hidsim.accounting import DOMAIN_COLUMNS, Tally, footprints, in_domains
 from hidsim.agents import Company, Resident
+from hidsim.baseline import build_baseline
 from hidsim.collector import RESULT_TABLES, Collector, ResultTable
 from hidsim.engines import DEFAULT_ENGINE
-from hidsim.baseline import build_baseline
 from hidsim.parameters import build_parameters
 from hidsim.pilots import end_event, schedule, start_event
 from hidsim.registry import ENGINES
