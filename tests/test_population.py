@@ -123,3 +123,31 @@ def test_clustered_seeding_picks_a_neighbourhood(world):
     assert len(chosen) == 50 and np.isin(chosen, residents).all()
     sub = pop.ties[chosen][:, chosen]
     assert sub.nnz / 50 > 1.0  # tied to each other, unlike 50 random residents
+
+
+def test_avoided_emissions_of_green_electricity_fall_with_the_grid():
+    # The accounting path the model reports: engine tally by channel -> in_domains(week factors).
+    from hidsim.accounting import in_domains, tally
+
+    scenario = load_scenario("toy", **{"baseline.start_year": 2018})
+    model = AdoptionModel(scenario, engine="agents", weeks=300, rng=2)  # not run: factors only
+    green = model.services.ids.index("green_electricity")
+    state = model.branch("scenario")
+    none, every = state.status.copy(), state.status.copy()
+    none[green], every[green] = 0, ADOPTER
+    rebound = model.params.rebound
+
+    def avoided(week):
+        rows = []
+        for status in (none, every):
+            state.status[:] = status
+            t = tally(state, model.population, model.services, rebound)
+            rows.append(in_domains(t, model.baseline.at(week)).emissions.sum())
+        return rows[0] - rows[1]
+
+    weeks = [0, 52, 156, 260]
+    series = [avoided(w) for w in weeks]
+    assert all(a > b for a, b in zip(series, series[1:], strict=False))
+    grid = trajectory("grid", 2018 + np.array(weeks) / 52, 0.0) / 281.0
+    np.testing.assert_allclose(np.array(series) / series[0], grid, rtol=1e-6)
+    model.release()
