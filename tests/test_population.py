@@ -151,3 +151,17 @@ def test_avoided_emissions_of_green_electricity_fall_with_the_grid():
     grid = trajectory("grid", 2018 + np.array(weeks) / 52, 0.0) / 281.0
     np.testing.assert_allclose(np.array(series) / series[0], grid, rtol=1e-6)
     model.release()
+
+
+def test_hidsim_data_lists_per_adopter_savings_with_sources(world):
+    from hidsim.services import per_adopter_rows
+
+    scenario, pop = world
+    rows = {r["key"]: r for r in per_adopter_rows(scenario, pop)}
+    car = rows["per_adopter.maas.car_household_kg"]
+    free = rows["per_adopter.maas.car_free_household_kg"]
+    assert car["value"] > 5 * free["value"]
+    assert "Ivanova" in car["source"] and "car households" in car["source"]
+    assert rows["per_adopter.remote_work_hub.public_or_active_commuter_kg"]["value"] == 0
+    assert rows["per_adopter.remote_work_hub.eligible_share"]["value"] < 0.6
+    assert all(r["source"] for r in rows.values())

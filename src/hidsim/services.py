@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hidsim import datasets
+from hidsim.baseline import build_baseline
 from hidsim.rules import weekly_rate
 from hidsim.scenario import Scenario
 from hidsim.world import INCOME_GROUPS, SyntheticPopulation
@@ -216,6 +217,13 @@ def per_adopter_rows(scenario: Scenario, population: SyntheticPopulation) -> lis
                 rows.append({"key": f"per_adopter.{sid}.{name}_kg",
                              "value": round(float(kg[who].mean()), 1), "kind": "derived",
                              "source": source})
+        start = build_baseline(scenario, 0).at(0)[table.domain[s]]
+        rows.append({"key": f"per_adopter.{sid}.reference_kg_in_start_year",
+                     "value": round(float(table.reduction_kg[s] * start), 1), "kind": "derived",
+                     "source": f"the sourced kg for {table.reference[s]} x the "
+                               f"'{datasets.CHANNELS[table.domain[s]]}' baseline factor in "
+                               f"{scenario.baseline.start_year} ({start:.3f} of the data year; "
+                               "hidsim/data/baseline.csv)"})
         rows.append({"key": f"per_adopter.{sid}.eligible_share",
                      "value": round(float(table.eligible[s].mean()), 3), "kind": "derived",
                      "source": "who can use it: " + (_text(catalogue.loc[sid, "eligible"])
