@@ -14,7 +14,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from hidsim.analysis.engines import METRICS, comparison_scenario, engine_curves, paired_z  # noqa: E402
+from hidsim.analysis.paired import paired_z  # noqa: E402
+from hidsim.experiments.engines import (  # noqa: E402
+    METRICS,
+    comparison_scenario,
+    engine_curves,
+)
 
 SEEDS = range(30)
 WEEKS = 60

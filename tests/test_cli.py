@@ -66,7 +66,7 @@ p = { value = 0.5, source = "a test value" }
 q = 3.0
 """
 
-TABLES = ("model", "districts", "services", "income")
+TABLES = ("model", "districts", "services", "income", "pilots")
 PLOTS = ("adoption_by_district.png", "emissions_per_capita.png", "time_saved.png")
 
 
@@ -93,7 +93,8 @@ def test_run_prints_the_summary(tiny_run):
     assert "Adopters at week 16" in out
     for label in ("Renewable electricity contract", "Parcel lockers instead of home delivery"):
         assert label in out
-    assert "tCO2e/year" in out and "Cost per tCO2e avoided" in out
+    assert "tCO2e/year" in out and "EUR per credited tCO2e, city budget" in out
+    assert "crediting period" in out and "society" in out
     assert "1.5-degree lifestyle target 2030" in out and "2.5 t" in out
     # The pilot ended at week 12, so its outcome in Kalasatama is known.
     assert "Lockers in Kalasatama" in out
@@ -114,7 +115,7 @@ def test_run_writes_tables_plots_and_provenance(tiny_run, tiny, engine):
     assert meta["scenario"]["sha256"] == hashlib.sha256(tiny.read_bytes()).hexdigest()
     assert meta["scenario"]["file"] == str(tiny.resolve())
     assert (meta["seed"], meta["engine"], meta["scale"], meta["weeks"]) == (11, engine, 10, 16)
-    assert set(meta["versions"]) >= {"hidsim", "mesa", "numpy", "python"}
+    assert set(meta["software"]) >= {"hidsim", "mesa", "numpy", "python", "git_commit"}
     assert meta["wall_time_s"] > 0
     assert meta["summary"]["weeks"] == 16
     assert meta["pilots"][0]["status"] == "ended"

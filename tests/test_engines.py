@@ -5,7 +5,8 @@ import pytest
 
 from hidsim import AdoptionModel
 from hidsim.accounting import tally
-from hidsim.analysis.engines import comparison_scenario, engine_curves, paired_z
+from hidsim.analysis.paired import paired_z
+from hidsim.experiments.engines import comparison_scenario, engine_curves
 
 SEEDS = range(30)
 WEEKS = 60

@@ -17,15 +17,16 @@ from typer.testing import CliRunner
 matplotlib.use("Agg")
 
 from hidsim.analysis.compare import compare_strategies, mean_ci, probability_best  # noqa: E402
-from hidsim.analysis.report import report_html, write_report  # noqa: E402
-from hidsim.analysis.strategy_plots import (  # noqa: E402
+from hidsim.cli import app  # noqa: E402
+from hidsim.experiments import run_experiment  # noqa: E402
+from hidsim.reporting.compare_text import bass_section, comparison_table, comparison_text  # noqa: E402,E501
+from hidsim.reporting.report import report_html, write_report  # noqa: E402
+from hidsim.reporting.strategy_figures import (  # noqa: E402
     plot_avoided,
     plot_cost_effectiveness,
     plot_district_map,
     plot_s_curves,
 )
-from hidsim.cli import app  # noqa: E402
-from hidsim.experiments import run_experiment  # noqa: E402
 
 TINY = Path(__file__).parents[1] / "experiments" / "tiny.toml"
 
@@ -49,6 +50,7 @@ def synthetic(n: int = 30, seed: int = 0) -> pd.DataFrame:
                          "additional_adopters": 10.0, "adopters": 20.0,
                          "additional_hours_saved_per_resident_per_year": 0.1,
                          "hours_saved_per_resident_per_year": 0.2, "pilot_cost_eur": 5000.0,
+                         "city_cost_eur": 5000.0, "credited_tco2e": avoided[r],
                          "additional_adopters_low": 3.0, "residents_low": 1000.0})
     return pd.DataFrame(rows)
 
@@ -90,8 +92,8 @@ def test_cost_per_tonne_is_a_ratio_of_means():
     table = synthetic()
     comparison = compare_strategies(table)
     row = comparison.summary.set_index(["strategy", "measure"]).loc[("c", "eur_per_tco2e")]
-    avoided = table[table["strategy"] == "c"]["avoided_tco2e_cumulative"].mean()
-    assert row["mean"] == pytest.approx(5000 / avoided)
+    credited = table[table["strategy"] == "c"]["credited_tco2e"].mean()
+    assert row["mean"] == pytest.approx(5000 / credited)
     assert row["ci_low"] < row["mean"] < row["ci_high"]
 
 
@@ -105,8 +107,9 @@ def test_compare_tiny_sweep(tiny):
     income = comparison.income
     assert set(income["income"]) == {"low", "middle", "high"}
     assert (income[income["strategy"] == "none"]["mean"] == 0).all()
-    table = comparison.table()
-    assert {"design point", "P(best)", "EUR per tCO2e"} <= set(table.columns)
+    table = comparison_table(comparison)
+    assert {"design point", "P(best)"} <= set(table.columns)
+    assert any(c.startswith("EUR per credited tCO2e") for c in table.columns)
     assert "dynamics.discontinuation = 0.2" in set(table["design point"])
 
 
@@ -256,7 +259,7 @@ def test_compare_fits_bass_to_a_diffusing_sweep(diffusing):
     assert pilot["launch_week"] == 4  # the toy pilot's start week
     # Word of mouth carries green electricity: its curve bends upwards (q well above p).
     assert green["q"] > 10 * green["p"]
-    text = str(comparison)
+    text = comparison_text(comparison)
     assert "Bass coefficients (annual)" in text and "Sultan, Farley & Lehmann" in text
     assert "p [95% CI]" in text and "green_electricity" in text
     # By default only the pilot's service is fitted.
@@ -271,12 +274,12 @@ def test_bass_says_why_there_is_nothing_to_fit(tiny):
     comparison = compare_strategies(kept_no_services)
     assert comparison.bass.empty
     assert "kept no 'services' table" in comparison.bass_notes[0]
-    assert "Add \"services\"" in comparison.text()
-    assert compare_strategies(tiny.horizon).bass_text() == ""
+    assert "Add \"services\"" in comparison_text(comparison)
+    assert bass_section(compare_strategies(tiny.horizon)) == ""
 
 
 def test_report_and_cli_show_the_bass_table(diffusing, diffusing_page, tmp_path):
-    section = diffusing_page[diffusing_page.index("<h2>Bass coefficients (annual)</h2>"):]
+    section = diffusing_page[diffusing_page.index("<h2>Appendix: Bass coefficients (annual)</h2>"):]
     assert "p [95% CI]" in section and "smart_home_energy" in section
     assert "alt='Bass coefficients'" in section and "Sultan" in section
     result = CliRunner().invoke(app, ["compare", str(diffusing.path), "--all-services",
@@ -306,7 +309,7 @@ def toy_sensitivity():
 
 
 def test_report_names_the_assumptions_that_mattered(diffusing, diffusing_page, tmp_path):
-    from hidsim.analysis.report_sensitivity import assumptions_table
+    from hidsim.reporting.sensitivity_text import assumptions_table
 
     result = toy_sensitivity()
     table, note = assumptions_table(result)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from hidsim.cli import app
 from hidsim.experiments import load_experiment, load_results, run_experiment
-from hidsim.experiments.metrics import HORIZON_MEASURES
+from hidsim.outputs import OUTPUTS
 
 TINY = Path(__file__).parents[1] / "experiments" / "tiny.toml"
 
@@ -50,7 +50,7 @@ def test_sweep_writes_every_run_with_ids_seeds_and_parameters(tiny):
     for column in ("experiment_sha256", "hidsim", "mesa", "numpy", "python", "wall_s"):
         assert runs[column].notna().all()
     horizon = tiny.horizon
-    assert len(horizon) == 12 and set(HORIZON_MEASURES) <= set(horizon.columns)
+    assert len(horizon) == 12 and set(OUTPUTS) <= set(horizon.columns)
     assert {"adopters_low", "additional_adopters_high", "residents_middle"} <= set(horizon.columns)
 
 
@@ -72,8 +72,11 @@ def test_no_pilot_strategy_avoids_nothing_and_pilots_do(tiny):
     assert (by.get_group("random")["avoided_tco2e_cumulative"] > 0).all()
     assert by.get_group("random")["pilot_cost_eur"].to_numpy() == pytest.approx(5000)
     cost = by.get_group("random")
-    per_tonne = cost["pilot_cost_eur"] / cost["avoided_tco2e_cumulative"]
-    assert (cost["eur_per_tco2e"] == per_tonne).all()
+    # The city's cost per credited tonne: the discounted budget over the credited tonnes.
+    assert (cost["eur_per_tco2e"] == cost["city_cost_eur"] / cost["credited_tco2e"]).all()
+    assert ((cost["city_cost_eur"] < 5000) & (cost["city_cost_eur"] > 4900)).all()
+    assert (by.get_group("none")["credited_tco2e"] == 0).all()
+    assert by.get_group("none")["eur_per_tco2e"].isna().all()
 
 
 def test_district_table_adds_up_to_the_horizon(tiny):
@@ -215,4 +218,5 @@ def test_worker_task_releases_its_model():
     before = len(mesa.Agent._ids)
     outcome = execute(run)
     assert outcome.status == "ok" and len(mesa.Agent._ids) == before
-    assert set(outcome.parts) == {"model", "services", "income", "horizon", "horizon_districts"}
+    assert set(outcome.parts) == {"model", "services", "income", "horizon", "horizon_districts",
+                                  "pilots"}

@@ -52,7 +52,7 @@ def test_same_seed_same_results_other_seed_differs(engine, release_models):
     for model in (first, again, other):
         release_models(model)
     a, b, c = first.results(), again.results(), other.results()
-    assert set(a) == {"model", "districts", "services", "income"}
+    assert set(a) == {"model", "districts", "services", "income", "pilots"}
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
     assert not a["services"].equals(c["services"])

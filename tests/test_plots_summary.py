@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from hidsim.analysis.plots import (
-    plot_adoption_by_district,
-    plot_emissions_per_capita,
-    plot_time_saved,
-)
 from hidsim.analysis.summary import summarize, summary_table
 from hidsim.datasets import lifestyle_targets
 from hidsim.io import write_figure
 from hidsim.model import AdoptionModel
+from hidsim.reporting.run_figures import (
+    plot_adoption_by_district,
+    plot_emissions_per_capita,
+    plot_time_saved,
+)
 from hidsim.scenario import parse_scenario
 
 SCENARIO = {
@@ -80,7 +80,6 @@ def test_summarize_known_numbers():
     assert s["weeks"] == 2 and s["residents"] == 400
     assert s["avoided_tco2e_cumulative"] == 3.0 and s["avoided_tco2e_per_year"] == 104.0
     assert s["pilot_cost_eur"] == 1200.0
-    assert s["eur_per_tco2e_avoided"] == pytest.approx(400.0)
     assert s["adopters"] == 40 and s["counterfactual_adopters"] == 20
     assert s["emissions_per_capita_t"] == 9.8
     assert s["counterfactual_emissions_per_capita_t"] == pytest.approx(10.0)
@@ -89,12 +88,12 @@ def test_summarize_known_numbers():
     assert s["above_target_t"][2030] == pytest.approx(9.8 - 2.5)
 
 
-def test_summarize_cost_override_and_nothing_avoided():
-    results = synthetic()
-    assert summarize(results, pilot_cost=3000)["eur_per_tco2e_avoided"] == pytest.approx(1000.0)
-    for avoided in (0.0, -1.0):
-        results["model"].loc[2, "avoided_tco2e_cumulative"] = avoided
-        assert summarize(results)["eur_per_tco2e_avoided"] is None
+def test_summarize_without_the_scenario_leaves_the_evaluation_undefined():
+    # Crediting and cost per tonne need the run's scenario (its pilots, crediting period,
+    # prices): without it they are None, never a number made up from other columns.
+    s = summarize(synthetic())
+    assert s["eur_per_tco2e"] is None and s["credited_tco2e"] is None
+    assert s["avoided_tco2e_cumulative"] == 3.0
 
 
 def test_summary_table_known_numbers():
@@ -107,14 +106,18 @@ def test_summary_table_known_numbers():
 
 def test_summary_of_a_run_matches_its_tables(run):
     scenario, results = run
-    s = summarize(results)
+    s = summarize(results, scenario)
     assert s["weeks"] == 30 and s["residents"] == 3500
     # The whole budget is spent by week 12, evenly over the pilot's ten weeks.
     assert s["pilot_cost_eur"] == pytest.approx(5000)
     weekly = results["model"]["avoided_tco2e_per_year"].iloc[1:].sum() / 52
     assert s["avoided_tco2e_cumulative"] == pytest.approx(weekly)
     assert s["avoided_tco2e_cumulative"] > 0, "the pilot seeded adopters: it must avoid some"
-    assert s["eur_per_tco2e_avoided"] == pytest.approx(5000 / s["avoided_tco2e_cumulative"])
+    # One pilot, credited from its start (week 2) for 10 years: all of the run's avoided
+    # tonnes; its 5,000 EUR discounted at 3% a year over weeks 2-11 to week 0.
+    assert s["credited_tco2e"] == pytest.approx(s["avoided_tco2e_cumulative"])
+    assert 4970 < s["city_cost_eur"] < 5000
+    assert s["eur_per_tco2e"] == pytest.approx(s["city_cost_eur"] / s["credited_tco2e"])
     last = results["districts"][results["districts"]["week"] == 30]
     assert s["emissions_per_capita_t"] == pytest.approx(last["emissions_tco2e"].sum() / 3500)
     table = summary_table(results)

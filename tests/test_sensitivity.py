@@ -18,12 +18,14 @@ from hidsim.analysis.sensitivity import (  # noqa: E402
     assumptions_that_matter,
     load_sensitivity,
     make_problem,
+    noise_var_of_mean,
     run_sensitivity,
     sample_design,
 )
-from hidsim.analysis.sensitivity_indices import elementary_effects, noise_var_of_mean  # noqa: E402
+from hidsim.analysis.sensitivity.methods.morris import elementary_effects  # noqa: E402
 from hidsim.cli import app  # noqa: E402
 from hidsim.experiments import ExperimentError, load_results  # noqa: E402
+from hidsim.reporting.sensitivity_text import format_result  # noqa: E402
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 SMALL = EXPERIMENTS / "sensitivity_small.toml"
@@ -116,7 +118,7 @@ def test_constant_and_undefined_outcomes():
     assert (result.table[result.table["outcome"] == "flat"]["flag"] == "inert").all()
     assert "ratio" in result.skipped and "1 of" in result.skipped["ratio"]
     assert "ratio" not in set(result.table["outcome"])
-    assert "not analysed" in str(result)
+    assert "not analysed" in format_result(result)
 
 
 def test_bad_inputs_are_refused_clearly():
@@ -223,3 +225,27 @@ def test_sobol_runs_end_to_end_and_finds_the_inert_parameter():
     assert (inert["flag"] == "inert").all() and (inert["value"] == 0).all()
     assert list(result.noise["outcome"]) == ["adopters", "avoided_tco2e_cumulative"]
     assert set(OUTCOMES) >= set(result.noise["outcome"])
+
+
+def test_an_infinite_outcome_is_not_analysed_and_the_reason_names_it():
+    problem, design, y = _linear("morris", 6, noise_sd=0.1, seed=2)
+    infinite = y.copy()
+    infinite[2, 0] = np.inf
+    result = analyze(problem, design, {"y": y, "avoided_tco2e_cumulative": infinite})
+    reason = result.skipped["avoided_tco2e_cumulative"]
+    assert "'avoided_tco2e_cumulative' is infinite in 1 of" in reason
+    assert "EUR per tCO2e" not in reason
+    assert "avoided_tco2e_cumulative" not in set(result.table["outcome"])
+    # The other outcome is analysed as before: one infinite value does not make it inert.
+    assert (result.table[result.table["outcome"] == "y"]["flag"] == "influential").any()
+
+
+def test_methods_come_from_one_registry():
+    from hidsim.analysis.sensitivity import METHODS, check_method
+    from hidsim.cli.sensitivity import Method
+
+    assert set(METHODS) == {"morris", "sobol"} == {m.value for m in Method}
+    for name, module in METHODS.items():
+        assert name == module.NAME and module.INDICES[0] == module.PRIMARY
+        assert callable(module.sample) and callable(module.indices)
+        assert check_method(name) is module

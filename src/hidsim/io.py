@@ -27,12 +27,20 @@ TABLE_FORMATS = ("parquet", "csv")
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | Path, mode: str = "wb") -> Iterator[IO]:
+def atomic_open(path: str | Path, mode: str = "wb", *, durable: bool = True) -> Iterator[IO]:
     """Open a temporary file that replaces ``path`` when the block ends without error.
+
+    The one atomic writer of hidsim: every table, figure, JSON record and a sweep's
+    part files go through it.
 
     Args:
         path: the final file name; its directory is created if missing.
         mode: ``"wb"`` or ``"w"`` (text, UTF-8).
+        durable: ``fsync`` the file and its directory. The rename alone already makes
+            the file whole or absent for any reader and after any kill of the process;
+            the syncs make it survive a power cut too. A sweep's part files skip them
+            (their run's manifest record, written after them, is synced), which keeps
+            the writer off the critical path of fast sweeps.
 
     Yields:
         The open temporary file.
@@ -56,13 +64,15 @@ def atomic_open(path: str | Path, mode: str = "wb") -> Iterator[IO]:
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def _umask() -> int:
@@ -82,18 +92,20 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: str | Path, write: Callable[[IO], Any], mode: str = "wb") -> Path:
+def write_atomic(path: str | Path, write: Callable[[IO], Any], mode: str = "wb", *,
+                 durable: bool = True) -> Path:
     """Write a file atomically with a function that writes to an open file.
 
     Args:
         path: the final file name.
         write: called with the open temporary file.
         mode: ``"wb"`` or ``"w"``.
+        durable: ``fsync`` the file and its folder (see :func:`atomic_open`).
 
     Returns:
         The path written.
     """
-    with atomic_open(path, mode) as fh:
+    with atomic_open(path, mode, durable=durable) as fh:
         write(fh)
     return Path(path)
 
@@ -174,6 +186,20 @@ def software_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
     return versions
+
+
+def software_provenance() -> dict[str, Any]:
+    """The software block of every run's provenance (``hidsim run`` and each sweep's runs).
+
+    Returns:
+        The versions of :func:`software_versions`, plus ``git_commit`` and ``git_dirty``
+        (``None`` when hidsim is not imported from a git checkout).
+    """
+    info: dict[str, Any] = dict(software_versions())
+    commit = git_commit()
+    info["git_commit"] = commit["commit"] if commit else None
+    info["git_dirty"] = commit["dirty"] if commit else None
+    return info
 
 
 def git_commit() -> dict[str, Any] | None:

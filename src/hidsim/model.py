@@ -21,12 +21,13 @@ from hidsim.agents import Company, Resident
 from hidsim.baseline import build_baseline
 from hidsim.collector import RESULT_TABLES, Collector, ResultTable
 from hidsim.engines import DEFAULT_ENGINE
+from hidsim.market import NEVER, MarketEntry, OperatorExit, draw_market_times
 from hidsim.parameters import build_parameters
 from hidsim.pilots import end_event, schedule, start_event
 from hidsim.registry import ENGINES
 from hidsim.resolution import check_scale, rounding
 from hidsim.scenario import Scenario, load_scenario
-from hidsim.state import BRANCHES, COUNTERFACTUAL, SCENARIO, BranchState
+from hidsim.state import ADOPTER, BRANCHES, COUNTERFACTUAL, SCENARIO, BranchState
 from hidsim.units import KG_PER_TONNE, WEEKS_PER_YEAR
 from hidsim.world import INCOME_GROUPS, build_population
 
@@ -102,7 +103,14 @@ def district_rows(model: AdoptionModel) -> dict:
 
 
 def service_rows(model: AdoptionModel) -> dict:
-    """This week's row per district and service: adopters, aware, counterfactual adopters."""
+    """This week's row per district and service.
+
+    Columns: adopters and aware residents, counterfactual adopters, the pilots' initial
+    users who still use the service, and ``avoided_tco2e`` (tCO2e/year at this week's rate):
+    the district's avoided emissions shared among services in proportion to their
+    additional adopters times their effect size (one share per service, summing to the
+    district's avoided emissions).
+    """
     sc, cf, k = model.tallies["scenario"], model.tallies["counterfactual"], model.scale
     names, services = model.population.districts, model.services.ids
     return {
@@ -112,7 +120,28 @@ def service_rows(model: AdoptionModel) -> dict:
         "adopters": sc.adopters.ravel() * k,
         "aware": sc.aware.ravel() * k,
         "counterfactual_adopters": cf.adopters.ravel() * k,
+        "initial_users": model.initial_users_adopting().ravel() * k,
+        "avoided_tco2e": avoided_by_service(model).ravel(),
     }
+
+
+def avoided_by_service(model: AdoptionModel) -> np.ndarray:
+    """Each district's avoided tCO2e/year shared among services, shape (S, D).
+
+    A service's share is proportional to its additional adopters (scenario minus
+    counterfactual) times its effect size per adopter; where no service has additional
+    adopters the district's avoided emissions (if any) go to the piloted services equally.
+    The shares of a district always sum to its avoided emissions.
+    """
+    sc, cf, k = model.tallies["scenario"], model.tallies["counterfactual"], model.scale
+    avoided = (cf.emissions.sum(axis=0) - sc.emissions.sum(axis=0)) * (k / KG_PER_TONNE)
+    weight = (sc.adopters - cf.adopters) * model.services.reduction_kg[:, None]
+    total = weight.sum(axis=0)
+    fallback = np.zeros(len(model.services))
+    piloted = sorted({p.service for p in model.pilots})
+    fallback[piloted] = 1.0 / max(1, len(piloted))
+    share = np.where(total != 0, weight / np.where(total != 0, total, 1.0), fallback[:, None])
+    return share * avoided
 
 
 def income_rows(model: AdoptionModel) -> dict:
@@ -137,13 +166,20 @@ RESULT_TABLES.register("districts", ResultTable(
     rows=district_rows,
 ))
 RESULT_TABLES.register("services", ResultTable(
-    columns=("week", "district", "service", "adopters", "aware", "counterfactual_adopters"),
+    columns=("week", "district", "service", "adopters", "aware", "counterfactual_adopters",
+             "initial_users", "avoided_tco2e"),
     rows=service_rows,
 ))
 RESULT_TABLES.register("income", ResultTable(
     columns=("week", "service", "income", "residents", "adopters", "counterfactual_adopters"),
     rows=income_rows,
 ))
+
+
+#: Columns of the ``pilots`` table of :meth:`AdoptionModel.results`.
+PILOT_COLUMNS = ("pilot", "service", "district", "start_week", "end_week", "kept",
+                 "initial_users", "organic_adopters", "residents", "trial_dropouts",
+                 "operator_exit_week", "market_entry_week")
 
 
 class AdoptionModel(mesa.Model):
@@ -201,8 +237,9 @@ class AdoptionModel(mesa.Model):
         self.collect_every = max(1, int(collect_every))
         self.week = 0
         # One SeedSequence per run; every stream of randomness is one of its children.
-        world_seq, pilot_seq, step_seq = np.random.SeedSequence(seed).spawn(3)
+        world_seq, pilot_seq, step_seq, market_seq = np.random.SeedSequence(seed).spawn(4)
         self.pilot_rng = np.random.default_rng(pilot_seq)
+        self.market = draw_market_times(scenario, np.random.default_rng(market_seq))
         self.population = build_population(scenario, np.random.default_rng(world_seq))
         self.params = build_parameters(scenario, self.population)
         self.services = self.params.services
@@ -210,6 +247,9 @@ class AdoptionModel(mesa.Model):
         self.space = Network(self.population.graph, random=self.random)
         self.pilots = schedule(scenario)
         self.pilot_outcomes: dict[str, dict[str, bool]] = {}
+        self.recruited: dict[int, np.ndarray] = {}  # pilot position -> its initial users
+        self.exits: dict[int, OperatorExit] = {}  # week -> an operator leaving then
+        self.pilot_records: list[dict] = []
         self.pilot_cost = 0.0
         self.district_cost = np.zeros(len(self.population.districts))
         # Resident agents per district and per income group: counted once, read every week.
@@ -295,24 +335,80 @@ class AdoptionModel(mesa.Model):
             self.step()
 
     def run_pilot_events(self) -> None:
-        """Hand the engine the pilot starts and ends due this week; book the pilots' cost."""
-        for pilot in self.pilots:
-            if pilot.start <= self.week < pilot.end:
+        """Hand the engine this week's events and book the pilots' cost.
+
+        The events come in this order: market entries, an operator's exit, pilot starts
+        and ends.
+        """
+        week = self.week
+        # Services on the market from the start are open already (make_branches).
+        for s in np.flatnonzero((self.market.entry == week) & ~self.services.on_market):
+            self.engine.apply(MarketEntry(int(s), float(self.services.market_outreach[s])), week)
+        exit_event = self.exits.pop(week, None)
+        if exit_event is not None and self.market.entry[exit_event.service] > week:
+            self.engine.apply(exit_event, week)
+        for position, pilot in enumerate(self.pilots):
+            if pilot.start <= week < pilot.end:
                 self.pilot_cost += pilot.weekly_cost
                 self.district_cost[list(pilot.districts)] += pilot.weekly_cost / len(
                     pilot.districts
                 )
-            if self.week == pilot.start:
+            if week == pilot.start:
                 event = start_event(pilot, self.population, self.params, self.pilot_rng)
-                self.engine.apply(event, self.week)
-            elif self.week == pilot.end:
-                adopting = self.engine.tally(SCENARIO).adopters[pilot.service]
-                event = end_event(pilot, adopting, self.district_agents, self.params)
-                self.engine.apply(event, self.week)
-                self.pilot_outcomes[pilot.name] = {
-                    self.population.districts[d]: k
-                    for d, k in zip(pilot.districts, event.kept, strict=True)
-                }
+                self.recruited[position] = np.unique(event.adopters)
+                self.engine.apply(event, week)
+            elif week == pilot.end:
+                self.end_pilot(position, pilot)
+
+    def end_pilot(self, position: int, pilot) -> None:
+        """Judge a pilot on the uptake it did not recruit, end it, and schedule its operator."""
+        s, week = pilot.service, self.week
+        initial = self.recruited.get(position, np.empty(0, dtype=np.int64))
+        still = initial[self.branch("scenario").status[s, initial] == ADOPTER]
+        recruited_here = np.bincount(self.population.home[still],
+                                     minlength=len(self.population.districts))
+        organic = self.engine.tally(SCENARIO).adopters[s] - recruited_here
+        dropouts = still[self.pilot_rng.random(len(still)) < pilot.trial_dropout] if (
+            pilot.trial_dropout > 0 and len(still)) else still[:0]
+        on_market = bool(self.market.entry[s] <= week)
+        event = end_event(pilot, organic, self.district_agents, self.params, on_market, dropouts)
+        self.engine.apply(event, week)
+        names = self.population.districts
+        self.pilot_outcomes[pilot.name] = {
+            names[d]: k for d, k in zip(pilot.districts, event.kept, strict=True)
+        }
+        kept = tuple(d for d, k in zip(pilot.districts, event.kept, strict=True) if k)
+        exit_week = NEVER
+        if kept and not on_market and self.market.exit_after[s] < NEVER - week:
+            exit_week = int(week + self.market.exit_after[s])
+            if exit_week < self.horizon:
+                self.exits[exit_week] = OperatorExit(s, kept)
+        for d, k in zip(pilot.districts, event.kept, strict=True):
+            self.pilot_records.append({
+                "pilot": pilot.name, "service": self.services.ids[s], "district": names[d],
+                "start_week": pilot.start, "end_week": pilot.end, "kept": k,
+                "initial_users": int((self.population.home[initial] == d).sum()) * self.scale,
+                "organic_adopters": int(organic[d]) * self.scale,
+                "residents": int(self.district_agents[d]) * self.scale,
+                "trial_dropouts": int((self.population.home[dropouts] == d).sum()) * self.scale,
+                "operator_exit_week": exit_week if k and exit_week < self.horizon else None,
+                "market_entry_week": (int(self.market.entry[s])
+                                      if self.market.entry[s] < NEVER else None),
+            })
+
+    def initial_users_adopting(self) -> np.ndarray:
+        """The pilots' initial users who use their pilot's service now, per service and district.
+
+        Returns:
+            Agents, shape (S, D), in the scenario branch.
+        """
+        counts = np.zeros((len(self.services), len(self.population.districts)), dtype=np.int64)
+        status = self.branch("scenario").status
+        for position, residents in self.recruited.items():
+            s = self.pilots[position].service
+            using = residents[status[s, residents] == ADOPTER]
+            counts[s] += np.bincount(self.population.home[using], minlength=counts.shape[1])
+        return counts
 
     def record(self) -> None:
         """Count both branches and collect this week's reporters and table rows."""
@@ -336,12 +432,19 @@ class AdoptionModel(mesa.Model):
         return foot * self.baseline.at(self.week)
 
     def results(self) -> dict[str, pd.DataFrame]:
-        """The tidy tables: ``model`` (a row per week) and every registered result table."""
+        """The tidy tables of the run.
+
+        Returns:
+            ``model`` (a row per week), every registered result table, and ``pilots`` (a row
+            per pilot and district: outcome, initial users, organic adopters, trial
+            drop-outs, operator exit and market entry weeks).
+        """
         model = self.datacollector.get_model_vars_dataframe()
         model.insert(0, "week", np.arange(len(model)))
         out = {"model": model.reset_index(drop=True)}
         for name in RESULT_TABLES:
             out[name] = self.datacollector.get_table_dataframe(name)
+        out["pilots"] = pd.DataFrame(self.pilot_records, columns=PILOT_COLUMNS)
         return out
 
     def release(self) -> None:

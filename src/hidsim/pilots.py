@@ -39,6 +39,7 @@ class ScheduledPilot:
         strategy: seeding strategy name.
         initial_users: number of initial users (agents: residents / scale, rounded; see
             :mod:`hidsim.resolution`).
+        trial_dropout: share of the initial users still using it who stop when it ends.
     """
 
     name: str
@@ -50,6 +51,7 @@ class ScheduledPilot:
     outreach: float
     strategy: str
     initial_users: int
+    trial_dropout: float = 0.0
 
 
 def schedule(scenario: Scenario) -> list[ScheduledPilot]:
@@ -66,6 +68,7 @@ def schedule(scenario: Scenario) -> list[ScheduledPilot]:
             outreach=p.outreach,
             strategy=p.seeding.strategy,
             initial_users=agents_for(p.seeding.size, scenario.world.scale),
+            trial_dropout=p.seeding.trial_dropout,
         )
         for p in scenario.pilots
     ]
@@ -78,7 +81,7 @@ class PilotStart:
     Attributes:
         service: service index.
         districts: district indices.
-        outreach: outreach added in those districts.
+        outreach: outreach intensity in those districts while the pilot runs.
         adopters: residents who start using the service at once (initial users).
         aware: residents who hear of it at once.
         partner_staff: residents reached through a partner employer (access and outreach).
@@ -104,7 +107,8 @@ class PilotStart:
         """
         s, districts = self.service, list(self.districts)
         state.available[s, districts] = True
-        state.outreach[s, districts] += self.outreach
+        # The pilot's campaign sets the outreach where it runs; stronger marketing stays.
+        state.outreach[s, districts] = np.maximum(state.outreach[s, districts], self.outreach)
         state.partner_access[s, self.partner_staff] = True
         row = state.status[s].copy()
         row[self.aware[row[self.aware] == UNAWARE]] = AWARE
@@ -114,46 +118,53 @@ class PilotStart:
 
 @dataclass(frozen=True)
 class PilotEnd:
-    """A pilot ends: its outreach goes; the service stays where viable, is withdrawn elsewhere.
+    """A pilot ends: its campaign stops; the service stays where viable, is withdrawn elsewhere.
 
     Attributes:
         service: service index.
         districts: the pilot's district indices.
-        outreach: the pilot's outreach, taken away again.
         kept: whether the service stays in each district (same order as ``districts``).
         market_outreach: the operator's ordinary marketing where the service stays.
+        on_market: whether the service is on the whole market by now (then it stays
+            everywhere with that marketing, whatever the pilot's outcome).
+        dropouts: initial users who stop as their trial ends.
         branches: the branches it applies to (the scenario branch).
     """
 
     service: int
     districts: tuple[int, ...]
-    outreach: float
     kept: tuple[bool, ...]
     market_outreach: float
+    on_market: bool = False
+    dropouts: np.ndarray = field(default_factory=lambda: _EMPTY)
     branches: tuple[int, ...] = (SCENARIO,)
 
-    def apply_to(self, state: BranchState) -> None:
-        """Change a branch's availability and outreach (statuses are left to the weekly step).
+    def apply_to(self, state: BranchState) -> np.ndarray | None:
+        """Change a branch's availability and outreach; trial users who drop out stop.
 
         Args:
             state: the branch (arrays owned by the engine that calls this).
 
         Returns:
-            ``None``: adopters where the service is withdrawn stop in the next step.
+            The service's new status row if trial users drop out, else ``None``; adopters
+            where the service is withdrawn stop in the next step.
         """
         s = self.service
         for d, kept in zip(self.districts, self.kept, strict=True):
-            state.outreach[s, d] = max(0.0, state.outreach[s, d] - self.outreach)
-            state.available[s, d] = kept
-            if kept:
-                # A viable service stays with its operator's ordinary marketing.
-                state.outreach[s, d] = max(state.outreach[s, d], self.market_outreach)
-        if not any(self.kept):
+            stays = kept or self.on_market
+            state.available[s, d] = stays
+            # A viable service stays with its operator's ordinary marketing.
+            state.outreach[s, d] = self.market_outreach if stays else 0.0
+        if not any(self.kept) and not self.on_market:
             state.partner_access[s] = False
-        return None
+        if len(self.dropouts) == 0:
+            return None
+        row = state.status[s].copy()
+        row[self.dropouts[row[self.dropouts] == ADOPTER]] = AWARE
+        return row
 
 
-PilotEvent = PilotStart | PilotEnd
+PilotEvent = PilotStart | PilotEnd  # market.MarketEntry and market.OperatorExit are events too
 
 
 def start_event(
@@ -197,18 +208,25 @@ def start_event(
 
 def end_event(
     pilot: ScheduledPilot,
-    adopters: np.ndarray,
+    organic: np.ndarray,
     residents: np.ndarray,
     params: Parameters,
+    on_market: bool,
+    dropouts: np.ndarray,
 ) -> PilotEnd:
-    """The end of a pilot: the service stays where adoption reached the viability threshold.
+    """The end of a pilot: the service stays where its own uptake reached the viability threshold.
+
+    Viability is judged on the adopters the pilot did not recruit: the initial users
+    were given the service, so they say nothing of whether a market is there.
 
     Args:
         pilot: the pilot.
-        adopters: adopters of the pilot's service per district in the scenario branch,
-            shape (D,), agents.
+        organic: adopters of the pilot's service per district in the scenario branch who
+            are not its initial users, shape (D,), agents.
         residents: residents per district, shape (D,), agents.
-        params: the run's parameters (viability threshold, market status).
+        params: the run's parameters (viability threshold).
+        on_market: whether the service has reached the whole market by now.
+        dropouts: initial users who stop as their trial ends (chosen by the caller).
 
     Returns:
         The event for the engine; ``kept`` tells the outcome per district.
@@ -216,14 +234,15 @@ def end_event(
     s, services = pilot.service, params.services
     # A district without residents cannot make a service viable.
     kept = tuple(
-        bool(services.on_market[s] or (
-            residents[d] > 0 and adopters[d] >= params.viability_threshold * residents[d]))
+        bool(on_market or (
+            residents[d] > 0 and organic[d] >= params.viability_threshold * residents[d]))
         for d in pilot.districts
     )
     return PilotEnd(
         service=s,
         districts=pilot.districts,
-        outreach=pilot.outreach,
         kept=kept,
         market_outreach=float(services.market_outreach[s]),
+        on_market=on_market,
+        dropouts=dropouts,
     )

@@ -1,9 +1,9 @@
-"""Analysis of simulated or observed adoption: curve fits and summaries.
+"""Plain-data statistics of simulated or observed adoption: fits, intervals, comparisons.
 
-Functions here take plain inputs (arrays, DataFrames) and return plain outputs,
-so a notebook can use them on any adoption data without building a model.
-The figures live in :mod:`hidsim.analysis.plots` (imported on demand, so that
-using a summary does not load matplotlib).
+Functions here take plain inputs (arrays, DataFrames, a sweep's tables) and
+return plain outputs, so a notebook can use them on any adoption data without
+building a model. Running models and sweeps is :mod:`hidsim.experiments`';
+text, HTML and figures are :mod:`hidsim.reporting`'s.
 """
 
 from hidsim.analysis.bass import BassFit, bass_table, fit_bass

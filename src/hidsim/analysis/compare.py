@@ -1,4 +1,4 @@
-"""Compare pilot strategies across the replications of a sweep.
+"""Compare pilot strategies across the replications of a sweep (plain tables in and out).
 
 Replication ``r`` of every strategy ran on the same random numbers (common
 random numbers), so strategies are compared *paired by replication*: the
@@ -7,8 +7,11 @@ they share, and its confidence interval is much narrower than the two
 strategies' intervals suggest.
 
 Everything is computed per design point; an experiment without varied
-parameters has one point, ``0``. Bass coefficients of the kept adoption curves
-come from :mod:`hidsim.analysis.strategy_bass`.
+parameters has one point, ``0``. Which way an output is better (higher avoided
+tCO2e, lower EUR per tCO2e) comes from :mod:`hidsim.outputs`. Bass
+coefficients of the kept adoption curves come from
+:mod:`hidsim.analysis.strategy_bass`; the text and figures of a comparison are
+in :mod:`hidsim.reporting`.
 """
 
 from __future__ import annotations
@@ -20,23 +23,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-#: Horizon measures summarised per strategy, with their labels for tables.
-MEASURES = {
-    "avoided_tco2e_cumulative": "avoided tCO2e (cumulative)",
-    "avoided_tco2e_per_year": "avoided tCO2e/year at horizon",
-    "additional_adopters": "adopters added by pilots",
-    "adopters": "adopters (all services)",
-    "additional_hours_saved_per_resident_per_year": "hours saved/resident/year added",
-    "hours_saved_per_resident_per_year": "hours saved/resident/year",
-    "pilot_cost_eur": "pilot cost EUR",
-}
-#: Measures shown by :meth:`StrategyComparison.table` (all are in ``summary``).
-HEADLINE = ("avoided_tco2e_cumulative", "avoided_tco2e_per_year", "additional_adopters",
-            "additional_hours_saved_per_resident_per_year", "eur_per_tco2e")
+from hidsim.analysis.pooling import MAX_PANELS, pool_points
+from hidsim.analysis.strategy_bass import strategy_bass
+from hidsim.experiments import ExperimentResults, load_results
+from hidsim.outputs import OUTPUTS, Output, get_output, ratio_of, unknown_output_message
+
+__all__ = ["INCOME_GROUPS", "MAX_PANELS", "StrategyComparison", "compare_strategies",
+           "mean_ci", "pool_points", "probability_best", "ratio_ci"]
+
 INCOME_GROUPS = ("low", "middle", "high")
-#: Above this many design points, plots and Bass fits pool the points (each point-replication
-#: is one draw).
-MAX_PANELS = 6
 
 
 @dataclass
@@ -44,15 +39,17 @@ class StrategyComparison:
     """A comparison of strategies, as tidy tables.
 
     Attributes:
-        summary: per point, strategy and measure: ``n``, ``mean``, ``ci_low``,
-            ``ci_high`` (t interval), plus ``eur_per_tco2e`` (cost of the mean over
-            the mean avoided, bootstrap interval) and ``p_best``.
-        differences: per point, strategy and measure: the mean paired difference
+        summary: per point, strategy and output (column ``measure``): ``n``, ``mean``,
+            ``ci_low``, ``ci_high`` (t interval; for ratio outputs such as
+            ``eur_per_tco2e`` the ratio of the means with a bootstrap interval) and
+            ``p_best``.
+        differences: per point, strategy and output: the mean paired difference
             against the best strategy and its interval (``n`` = pairs).
         income: per point, strategy and income group: adopters the pilots added,
             per 1,000 residents of the group, with intervals.
-        best: the best strategy of each point (highest mean of ``metric``).
-        metric: the measure that defines "best".
+        best: the best strategy of each point by ``metric`` in its direction
+            (``None`` where ``metric`` is undefined for every strategy).
+        metric: the output that defines "best".
         confidence: the intervals' confidence level.
         points: a readable label of each design point's parameters (when known).
         bass: Bass ``p``, ``q``, ``m`` per point, strategy, district and service with
@@ -60,63 +57,42 @@ class StrategyComparison:
             empty when not fitted.
         bass_notes: what the Bass fits cover, what was skipped and why (empty when
             they were not asked for).
+        failed: the sweep's failed runs (``run_id``, ``error``); empty when none failed
+            or the comparison was made from a bare horizon table.
+        planned: runs the sweep planned (design points x strategies x replications),
+            ``None`` when unknown.
     """
 
     summary: pd.DataFrame
     differences: pd.DataFrame
     income: pd.DataFrame
-    best: dict[int, str]
+    best: dict[int, str | None]
     metric: str
     confidence: float
     points: dict[int, str] = field(default_factory=dict)
     bass: pd.DataFrame = field(default_factory=pd.DataFrame)
     bass_notes: list[str] = field(default_factory=list)
+    failed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["run_id",
+                                                                                 "error"]))
+    planned: int | None = None
 
-    def table(self, measures=HEADLINE) -> pd.DataFrame:
-        """One readable row per point and strategy: ``mean [low, high]`` per measure.
+    @property
+    def output(self) -> Output:
+        """The output that defines "best" (its unit, label and direction)."""
+        return get_output(self.metric)
 
-        Args:
-            measures: which measures to show (default :data:`HEADLINE`).
-        """
-        rows = []
-        for (point, strategy), group in self.summary.groupby(["point", "strategy"], sort=False):
-            row = {"point": point, "strategy": strategy, "runs": int(group["n"].max())}
-            for measure in measures:
-                hit = group[group["measure"] == measure]
-                if len(hit):
-                    row[MEASURES.get(measure, "EUR per tCO2e")] = _interval(hit.iloc[0])
-            best = self.differences[(self.differences["point"] == point)
-                                    & (self.differences["strategy"] == strategy)
-                                    & (self.differences["measure"] == self.metric)]
-            if len(best):
-                row[f"vs best ({self.best[point]})"] = _interval(best.iloc[0], signed=True)
-            row["P(best)"] = f"{group['p_best'].iloc[0]:.2f}"
-            rows.append(row)
-        frame = pd.DataFrame(rows)
-        if frame["point"].nunique() == 1:
-            return frame.drop(columns="point")
-        if self.points:
-            frame.insert(1, "design point", [self.points.get(p, "") for p in frame["point"]])
-        return frame
+    @property
+    def completed(self) -> int:
+        """Successful runs compared."""
+        return int(self.summary.groupby(["point", "strategy"])["n"].max().sum()) \
+            if len(self.summary) else 0
 
-    def bass_text(self) -> str:
-        """The section "Bass coefficients (annual)" as text ("" when no fits were asked for)."""
-        if self.bass.empty and not self.bass_notes:
-            return ""
-        from hidsim.analysis.strategy_bass import bass_text
-
-        return bass_text(self.bass, self.bass_notes, self.points)
-
-    def text(self, bass: bool = True) -> str:
-        """The comparison table as text, and the Bass section unless ``bass`` is false."""
-        level = f"{100 * self.confidence:g}%"
-        text = (f"Strategies by {self.metric} (mean [{level} CI]; paired by replication)\n"
-                + self.table().to_string(index=False))
-        section = self.bass_text() if bass else ""
-        return text + ("\n\n" + section if section else "")
-
-    def __str__(self) -> str:
-        return self.text()
+    @property
+    def missing(self) -> int:
+        """Planned runs that neither succeeded nor failed (``0`` when unknown)."""
+        if self.planned is None:
+            return 0
+        return max(self.planned - self.completed - len(self.failed), 0)
 
 
 def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
@@ -128,10 +104,11 @@ def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
     Args:
         results: an :class:`~hidsim.experiments.ExperimentResults`, a sweep folder,
             or a horizon DataFrame (one row per run: ``point``, ``strategy``,
-            ``replication`` and the horizon measures; no Bass fits then).
-        metric: the measure that decides which strategy is best (higher is better).
+            ``replication`` and the outputs; no Bass fits then).
+        metric: the output that decides which strategy is best, in its direction from
+            :data:`hidsim.outputs.OUTPUTS` (lowest EUR per tCO2e, highest avoided tCO2e).
         confidence: level of every interval.
-        bootstrap: resamples for the interval of EUR per tCO2e.
+        bootstrap: resamples for the intervals of ratio outputs (EUR per tCO2e).
         rng: seed of the bootstraps.
         pool: treat every design point and replication as one draw (see
             :func:`pool_points`): the spread over a sample of uncertain parameters.
@@ -142,60 +119,84 @@ def compare_strategies(results, *, metric: str = "avoided_tco2e_cumulative",
 
     Returns:
         The comparison.
+
+    Raises:
+        ValueError: no successful run, or ``metric`` is not a registered output (the
+            message lists them, with the closest name).
     """
     if isinstance(results, str | Path):
-        from hidsim.experiments import load_results
-
         results = load_results(results)
-    horizon = results if isinstance(results, pd.DataFrame) else results.horizon
-    design = [] if isinstance(results, pd.DataFrame) or pool else results.info.get("design", [])
+    table_only = isinstance(results, pd.DataFrame)
+    horizon = results if table_only else results.horizon
+    if metric not in OUTPUTS or (not horizon.empty
+                                 and metric not in with_ratio_outputs(horizon.head(0)).columns):
+        raise ValueError(unknown_output_message(metric, "metric"))
+    if horizon.empty:
+        raise ValueError("no successful runs to compare" + ("" if table_only else
+                                                             _failures_hint(results)))
+    output = OUTPUTS[metric]
+    design = [] if table_only or pool else results.info.get("design", [])
     labels = {i: ", ".join(f"{k} = {_label(v)}" for k, v in p.items())
               for i, p in enumerate(design) if p}
-    if horizon.empty:
-        raise ValueError("no successful runs to compare")
-    if metric not in horizon.columns:
-        raise ValueError(f"unknown measure '{metric}'; choose one of {sorted(MEASURES)}")
     if pool:
         horizon = pool_points(horizon)
+    horizon = with_ratio_outputs(horizon)
+    measured = [name for name in OUTPUTS if name in horizon.columns]
     generator = np.random.default_rng(rng)
     summary, differences, income, best = [], [], [], {}
     for point, runs in horizon.groupby("point", sort=True):
-        means = runs.groupby("strategy", sort=False)[metric].mean()
-        best[point] = str(means.idxmax())
-        p_best = probability_best(runs, metric)
+        centres, rows = {}, []
         for strategy, group in runs.groupby("strategy", sort=False):
             base = {"point": point, "strategy": strategy}
-            for measure in MEASURES:
-                summary.append({**base, "measure": measure, **mean_ci(group[measure], confidence),
-                                "p_best": p_best.get(strategy, 0.0)})
-            summary.append({**base, "measure": "eur_per_tco2e", **cost_per_tonne(
-                group, confidence, bootstrap, generator), "p_best": p_best.get(strategy, 0.0)})
-            differences += _paired(runs, strategy, best[point], base, confidence)
+            for name in measured:
+                stat = _summarise(group, OUTPUTS[name], confidence, bootstrap, generator)
+                rows.append({**base, "measure": name, **stat})
+                if name == metric:
+                    centres[strategy] = stat["mean"]
             income += _income(group, base, confidence)
+        defined = pd.Series(centres, dtype=float).dropna()
+        best[point] = str(output.best(defined)) if len(defined) else None
+        p_best = probability_best(runs, metric, output.direction)
+        summary += [{**row, "p_best": p_best.get(row["strategy"], 0.0)} for row in rows]
+        if best[point] is not None:
+            for strategy in runs["strategy"].unique():
+                differences += _paired(runs, strategy, best[point], measured,
+                                       {"point": point, "strategy": strategy}, confidence)
     comparison = StrategyComparison(pd.DataFrame(summary), pd.DataFrame(differences),
                                     pd.DataFrame(income), best, metric, confidence, labels)
-    if bass and not isinstance(results, pd.DataFrame):
-        from hidsim.analysis.strategy_bass import strategy_bass
-
-        comparison.bass, comparison.bass_notes = strategy_bass(
-            results, services=bass_services, bootstrap=bass_bootstrap, rng=rng, pool=pool)
+    if not table_only:
+        comparison.failed = results.failed[["run_id", "error"]].reset_index(drop=True) \
+            if len(results.failed) else comparison.failed
+        comparison.planned = planned_runs(results)
+        if bass:
+            comparison.bass, comparison.bass_notes = strategy_bass(
+                results, services=bass_services, bootstrap=bass_bootstrap, rng=rng, pool=pool)
     return comparison
 
 
-def pool_points(table: pd.DataFrame) -> pd.DataFrame:
-    """Treat every design point and replication as one draw of a single point ``0``.
+def with_ratio_outputs(horizon: pd.DataFrame) -> pd.DataFrame:
+    """The horizon table with each ratio output (EUR per tCO2e) whose inputs it holds.
 
-    For a sample over uncertain parameters, this is the spread of outcomes over
-    that uncertainty. Replication ids become ``(point, replication)`` pairs, so
-    strategies stay paired on common random numbers.
+    A table of horizon values may lack a ratio output's own column (it was made by
+    hand, or before the output was registered); each run's value is then its
+    output's formula on that run's inputs (:func:`hidsim.outputs.ratio_of`).
     """
-    if table.empty or table["point"].nunique() == 1:
-        return table
-    pooled = table.copy()
-    reps = int(pooled["replication"].max()) + 1
-    pooled["replication"] = pooled["point"] * reps + pooled["replication"]
-    pooled["point"] = 0
-    return pooled
+    missing = {name: o for name, o in OUTPUTS.items() if o.ratio is not None
+               and name not in horizon.columns and set(o.ratio) <= set(horizon.columns)}
+    if not missing:
+        return horizon
+    return horizon.assign(**{name: [ratio_of(a, b) for a, b in zip(
+        horizon[o.ratio[0]], horizon[o.ratio[1]], strict=True)] for name, o in missing.items()})
+
+
+def planned_runs(results: ExperimentResults) -> int | None:
+    """Runs a sweep planned: design points x strategies x replications (``None`` if unknown)."""
+    info = results.info
+    replications = info.get("settings", {}).get("replications")
+    if not replications or "design" not in info:
+        return None
+    return max(len(info["design"]), 1) * max(len(info.get("strategies") or {}), 1) \
+        * int(replications)
 
 
 def mean_ci(values, confidence: float = 0.95) -> dict[str, float]:
@@ -222,55 +223,84 @@ def mean_ci(values, confidence: float = 0.95) -> dict[str, float]:
     return {"n": n, "mean": mean, "ci_low": mean - half, "ci_high": mean + half}
 
 
-def probability_best(runs: pd.DataFrame, metric: str) -> dict[str, float]:
-    """Share of replications in which each strategy has the highest ``metric`` (ties shared).
+def probability_best(runs: pd.DataFrame, metric: str, direction: str | None = None
+                     ) -> dict[str, float]:
+    """Share of replications in which each strategy is best by ``metric`` (ties shared).
 
     Args:
         runs: one design point's runs (``strategy``, ``replication``, ``metric``).
-        metric: higher is better.
+        metric: the output compared.
+        direction: ``"higher"`` or ``"lower"`` is better; default the output's own
+            direction from :data:`hidsim.outputs.OUTPUTS` (``"higher"`` for a column
+            that is not a registered output).
 
     Returns:
-        Strategy to probability; the probabilities sum to 1.
+        Strategy to probability; the probabilities sum to 1. Replications where some
+        strategy's value is undefined (NaN) are left out.
     """
+    if direction is None:
+        direction = OUTPUTS[metric].direction if metric in OUTPUTS else "higher"
     wide = runs.pivot_table(index="replication", columns="strategy", values=metric)
     wide = wide.dropna()
     if wide.empty:
         return {}
-    top = wide.eq(wide.max(axis=1), axis=0)
+    extreme = wide.max(axis=1) if direction == "higher" else wide.min(axis=1)
+    top = wide.eq(extreme, axis=0)
     share = top.div(top.sum(axis=1), axis=0).mean()
     return {str(k): float(v) for k, v in share.items()}
 
 
-def cost_per_tonne(runs: pd.DataFrame, confidence: float, bootstrap: int,
-                   rng: np.random.Generator) -> dict[str, float]:
-    """EUR per tCO2e avoided: mean cost over mean cumulative avoided, bootstrap interval.
+def ratio_ci(runs: pd.DataFrame, output: Output, confidence: float, bootstrap: int,
+             rng: np.random.Generator) -> dict[str, float]:
+    """A ratio output over runs: the ratio of the means, with a bootstrap interval.
 
-    A ratio of means, not a mean of ratios: one replication that avoided
-    almost nothing would otherwise dominate. NaN when nothing was avoided.
+    A ratio of means, not a mean of ratios: one replication that avoided almost
+    nothing would otherwise dominate EUR per tCO2e. The ratio is the output's own
+    (:meth:`hidsim.outputs.Output.of_means`), so it is NaN when nothing was avoided;
+    resamples in which nothing was avoided are left out of the interval.
+
+    Args:
+        runs: one strategy's runs, with the output's numerator and denominator columns.
+        output: a ratio output.
+        confidence: interval level.
+        bootstrap: resamples.
+        rng: the bootstrap's generator.
+
+    Returns:
+        ``{"n", "mean", "ci_low", "ci_high"}``.
     """
-    cost = runs["pilot_cost_eur"].to_numpy(float)
-    avoided = runs["avoided_tco2e_cumulative"].to_numpy(float)
-    n = len(cost)
-    ratio = cost.mean() / avoided.mean() if avoided.mean() > 0 else np.nan
+    numerator, denominator = output.ratio
+    top = runs[numerator].to_numpy(float)
+    bottom = runs[denominator].to_numpy(float)
+    n = len(top)
+    ratio = output.of_means({numerator: top.mean(), denominator: bottom.mean()})
     low = high = np.nan
     if n >= 2 and not np.isnan(ratio):
         picks = rng.integers(0, n, size=(bootstrap, n))
-        a = avoided[picks].mean(axis=1)
-        ratios = np.where(a > 0, cost[picks].mean(axis=1) / np.where(a > 0, a, 1), np.inf)
+        means = bottom[picks].mean(axis=1)
+        ratios = np.where(means > 0, top[picks].mean(axis=1) / np.where(means > 0, means, 1),
+                          np.nan)
         tail = (1 - confidence) / 2
-        low, high = np.quantile(ratios, [tail, 1 - tail])
+        low, high = np.nanquantile(ratios, [tail, 1 - tail])
     return {"n": n, "mean": ratio, "ci_low": low, "ci_high": high}
 
 
-def _paired(runs: pd.DataFrame, strategy: str, best: str, base: dict, confidence: float
-            ) -> list[dict]:
-    """Paired differences ``strategy - best`` for every measure, matched by replication."""
+def _summarise(runs: pd.DataFrame, output: Output, confidence: float, bootstrap: int,
+               rng: np.random.Generator) -> dict[str, float]:
+    if output.ratio is not None and set(output.ratio) <= set(runs.columns):
+        return ratio_ci(runs, output, confidence, bootstrap, rng)
+    return mean_ci(runs[output.name], confidence)
+
+
+def _paired(runs: pd.DataFrame, strategy: str, best: str, measured: list[str], base: dict,
+            confidence: float) -> list[dict]:
+    """Paired differences ``strategy - best`` for every output, matched by replication."""
     mine = runs[runs["strategy"] == strategy].set_index("replication")
     theirs = runs[runs["strategy"] == best].set_index("replication")
     common = mine.index.intersection(theirs.index)
     return [{**base, "against": best, "measure": m,
              **mean_ci(mine.loc[common, m] - theirs.loc[common, m], confidence)}
-            for m in MEASURES]
+            for m in measured]
 
 
 def _income(runs: pd.DataFrame, base: dict, confidence: float) -> list[dict]:
@@ -286,24 +316,14 @@ def _income(runs: pd.DataFrame, base: dict, confidence: float) -> list[dict]:
     return rows
 
 
+def _failures_hint(results: ExperimentResults) -> str:
+    failed = results.failed
+    if failed.empty:
+        return ""
+    return f" ({len(failed)} run(s) failed; first: {failed.iloc[0]['error']})"
+
+
 def _label(value) -> str:
     if isinstance(value, list) and len(value) == 1:
         value = value[0]
     return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
-def _interval(row, signed: bool = False) -> str:
-    """``mean [low, high]`` with sensible precision."""
-    fmt = _number_format(row["mean"], signed)
-    if np.isnan(row["mean"]):
-        return "n/a"
-    if np.isnan(row["ci_low"]):
-        return fmt(row["mean"])
-    return f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
-
-
-def _number_format(value: float, signed: bool):
-    sign = "+" if signed else ""
-    magnitude = abs(value) if value == value else 0
-    digits = 0 if magnitude >= 100 else 1 if magnitude >= 10 else 2 if magnitude >= 1 else 3
-    return lambda v: "inf" if np.isinf(v) else f"{v:{sign},.{digits}f}"

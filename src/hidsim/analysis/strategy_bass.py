@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 
 from hidsim.analysis.bass import FIT_UPPER, bass_table
+from hidsim.analysis.pooling import MAX_PANELS, pool_points
+from hidsim.scenario import did_you_mean
+from hidsim.units import WEEKS_PER_YEAR
 
-WEEKS_PER_YEAR = 52
 #: The strategy name of the world without pilots.
 NO_PILOTS = "no pilots"
-#: The literature's reference coefficients (annual), for readers of the tables.
-LITERATURE = ("p ≈ 0.03, q ≈ 0.38 per year: the mean over consumer innovations in the "
-              "meta-analysis of Sultan, Farley & Lehmann (1990)")
 #: The columns that identify one fitted curve.
 KEYS = ["point", "strategy", "district", "service"]
 #: The columns of a table of fits.
@@ -39,14 +38,7 @@ P_BOUND, Q_BOUND, M_BOUND = (float(b) for b in FIT_UPPER)
 STEP_SHARE = 0.5
 #: Below this R² a fit is marked as a poor description of the curve.
 POOR_R2 = 0.9
-#: How to read the table (shared by ``hidsim compare`` and the report).
-READING = ("p: adoption from outside influence (pilots, outreach); q: word of mouth; m: "
-           "adopters the curve tends to (residents, net of those who stopped; '> m': the curve "
-           "shows no ceiling yet and the fit stopped at its bound); m reached: adopters at the "
-           "horizon as a share of m (low: the curve is far from its ceiling, so m and the split "
-           "of p and q are uncertain). From week: the curve's launch (week 0 for services on "
-           "the market, else the last kept week before adoption began). Intervals: refits on "
-           "replications resampled with replacement (rough with few replications).")
+
 
 
 def strategy_bass(results, *, services="pilots", bootstrap: int = 100, rng: int = 0,
@@ -75,7 +67,7 @@ def strategy_bass(results, *, services="pilots", bootstrap: int = 100, rng: int 
         min_agents: least rise of a curve to fit, in agents.
         min_share: least rise of a curve to fit, as a share of the district's residents.
         pool: treat every design point and replication as one draw of point 0
-            (done anyway above :data:`~hidsim.analysis.compare.MAX_PANELS` points).
+            (done anyway above :data:`~hidsim.analysis.pooling.MAX_PANELS` points).
 
     Returns:
         The fits (:data:`COLUMNS`: the keys, ``launch_week``, ``p``, ``q``, ``m``,
@@ -87,8 +79,6 @@ def strategy_bass(results, *, services="pilots", bootstrap: int = 100, rng: int 
     Raises:
         ValueError: an unknown service id in ``services``.
     """
-    from hidsim.analysis.compare import MAX_PANELS, pool_points
-
     table = results.tables.get("services")
     if table is None or table.empty:
         return _empty(), ["Not fitted: this sweep kept no 'services' table. Add \"services\" "
@@ -140,48 +130,6 @@ def strategy_bass(results, *, services="pilots", bootstrap: int = 100, rng: int 
     return fits[COLUMNS].reset_index(drop=True), notes
 
 
-def bass_display(fits: pd.DataFrame, points: dict[int, str] | None = None) -> pd.DataFrame:
-    """The fits as readable text cells: ``p [low, high]`` and so on.
-
-    Args:
-        fits: a table from :func:`strategy_bass`.
-        points: readable labels of the design points (shown when there are several).
-
-    Returns:
-        One row per fit; no ``point`` column when there is a single point, and a
-        ``caveat`` column only when some fit has one.
-    """
-    rows = [{"point": fit.point, "strategy": fit.strategy, "district": fit.district,
-             "service": fit.service, "from week": fit.launch_week,
-             "p [95% CI]": _cell(fit.p, fit.p_low, fit.p_high, ".3f"),
-             "q [95% CI]": _cell(fit.q, fit.q_low, fit.q_high, ".3f"),
-             "m [95% CI]": f"> {fit.m:,.0f}" if fit.m_at_bound else
-                           _cell(fit.m, fit.m_low, fit.m_high, ",.0f"),
-             "R²": f"{fit.r2:.3f}",
-             "m reached": ("< " if fit.m_at_bound else "") + f"{fit.reached:.0%}",
-             "caveat": fit.caveat} for fit in fits.itertuples(index=False)]
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    if not frame["caveat"].any():
-        frame = frame.drop(columns="caveat")
-    if frame["point"].nunique() > 1 and points:
-        frame.insert(1, "design point", [points.get(p, "") for p in frame["point"]])
-    if frame["point"].nunique() == 1 or points:
-        frame = frame.drop(columns="point")
-    return frame
-
-
-def bass_text(fits: pd.DataFrame, notes: list[str], points: dict[int, str] | None = None
-              ) -> str:
-    """The section ``Bass coefficients (annual)`` of ``hidsim compare``, as text."""
-    lines = ["Bass coefficients (annual), fitted to adopters since launch per strategy, "
-             "district and service", f"Literature: {LITERATURE}."]
-    if len(fits):
-        lines += [bass_display(fits, points).to_string(index=False), READING]
-    return "\n".join(lines + notes)
-
-
 def _chosen_services(table: pd.DataFrame, services) -> list[str]:
     """The services to fit, in the table's order."""
     available = list(dict.fromkeys(table["service"]))
@@ -190,8 +138,6 @@ def _chosen_services(table: pd.DataFrame, services) -> list[str]:
         return [s for s in available if s in touched]
     if services == "all":
         return available
-    from hidsim.scenario import did_you_mean
-
     services = [services] if isinstance(services, str) else list(services)
     for name in services:
         if name not in available:
@@ -307,14 +253,6 @@ def _names(keys, most: int = 4) -> str:
     names = [f"{s} / {d} / {v}" + (f" (point {p})" if several else "") for p, s, d, v in keys]
     return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most
                                       else "")
-
-
-def _cell(value: float, low: float, high: float, fmt: str) -> str:
-    if value != value:
-        return "n/a"
-    if low != low:
-        return f"{value:{fmt}}"
-    return f"{value:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
 
 
 def _empty() -> pd.DataFrame:

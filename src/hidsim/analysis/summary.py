@@ -12,8 +12,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from hidsim.datasets import lifestyle_targets
-
-WEEKS_PER_YEAR = 52
+from hidsim.outputs import Horizon
+from hidsim.scenario import Scenario
+from hidsim.units import WEEKS_PER_YEAR
 
 
 def at_horizon(table: pd.DataFrame) -> pd.DataFrame:
@@ -45,62 +46,73 @@ def summary_table(results: Mapping[str, pd.DataFrame],
     return table
 
 
-def summarize(results: Mapping[str, pd.DataFrame], *, pilot_cost: float | None = None) -> dict:
+def summarize(results: Mapping[str, pd.DataFrame], scenario: Scenario | None = None) -> dict:
     """The headline figures of a run at its horizon.
 
     Args:
-        results: the run's tables ``model``, ``districts`` and ``services``.
-        pilot_cost: total pilot cost in EUR; default what the run spent
-            (``pilot_cost_eur`` of the last week).
+        results: the run's tables ``model``, ``districts``, ``services`` (and ``pilots``).
+        scenario: the scenario the run ran, for what the pilots are credited with and
+            what it costs per tonne (:mod:`hidsim.evaluation`); without it those are None.
 
     Returns:
-        Plain numbers: ``weeks``, ``years``, ``residents``, ``adopters`` and
-        ``counterfactual_adopters`` (adoptions of all services),
-        ``avoided_tco2e_per_year`` (at the horizon's rate),
-        ``avoided_tco2e_cumulative``, ``hours_saved_per_resident_per_year``
-        and its counterfactual, ``pilot_cost_eur``, ``eur_per_tco2e_avoided``
-        (cost over cumulative avoided emissions; ``None`` when nothing was
-        avoided), ``emissions_per_capita_t`` and its counterfactual,
-        ``targets_t`` (the 1.5-degree lifestyle targets by year) and
-        ``above_target_t`` (per-capita emissions minus each target).
+        Plain numbers (JSON-ready: None where undefined): ``weeks``, ``years``,
+        ``residents``, ``adopters`` and ``counterfactual_adopters`` (adoptions of all
+        services), ``avoided_tco2e_per_year`` (at the horizon's rate),
+        ``avoided_tco2e_cumulative`` (weeks 0 to the horizon, against the counterfactual
+        branch), ``hours_saved_per_resident_per_year`` and its counterfactual,
+        ``pilot_cost_eur`` (spent), ``emissions_per_capita_t`` and its counterfactual,
+        ``targets_t`` (the 1.5-degree lifestyle targets by year), ``above_target_t``
+        (per-capita emissions minus each target), and the evaluation:
+        ``crediting_period_years``, ``credited_years``, ``discount_rate``,
+        ``tonne_discount_rate``, ``credited_tco2e`` and ``credited_tco2e_<part>``
+        (initial users, acceleration, expansion), ``city_cost_eur``,
+        ``participant_cost_eur``, ``private_saving_eur``, ``societal_cost_eur``,
+        ``eur_per_tco2e`` (city budget per credited tonne), ``eur_per_tco2e_societal``
+        and ``pilots_kept_share``.
 
     Examples:
         >>> from hidsim.model import AdoptionModel
-        >>> model = AdoptionModel(engine="agents", scale=500, weeks=2, rng=1)
+        >>> model = AdoptionModel(engine="agents", scale=100, weeks=2, rng=1)
         >>> model.run()
-        >>> summarize(model.results())["weeks"]
+        >>> summarize(model.results(), model.scenario)["weeks"]
         2
     """
-    last = results["model"].iloc[-1]
-    districts = at_horizon(results["districts"])
-    residents = _residents(results)
-    adoption = at_horizon(results["services"])[["adopters", "counterfactual_adopters"]].sum()
-    cost = float(last["pilot_cost_eur"] if pilot_cost is None else pilot_cost)
-    avoided = float(last["avoided_tco2e_cumulative"])
-    per_capita = float(last["emissions_per_capita_t"])
+    horizon = Horizon(results, scenario)
+    value = horizon.value
+    per_capita = value("emissions_per_capita_t")
     targets = lifestyle_targets()
-    weeks = int(last["week"])
-    return {
-        "weeks": weeks,
-        "years": weeks / WEEKS_PER_YEAR,
-        "residents": residents,
-        "adopters": float(adoption["adopters"]),
-        "counterfactual_adopters": float(adoption["counterfactual_adopters"]),
-        "avoided_tco2e_per_year": float(last["avoided_tco2e_per_year"]),
-        "avoided_tco2e_cumulative": avoided,
-        "hours_saved_per_resident_per_year": float(last["hours_saved_per_resident_per_year"]),
-        "counterfactual_hours_saved_per_resident_per_year": float(
-            districts["counterfactual_hours_saved_per_week"].sum() * WEEKS_PER_YEAR / residents
-        ),
-        "pilot_cost_eur": cost,
-        "eur_per_tco2e_avoided": cost / avoided if avoided > 0 else None,
+    evaluation = horizon.evaluation or {}
+    summary = {
+        "weeks": horizon.week,
+        "years": horizon.week / WEEKS_PER_YEAR,
+        "residents": horizon.residents,
+        "adopters": value("adopters"),
+        "counterfactual_adopters": value("counterfactual_adopters"),
+        "avoided_tco2e_per_year": value("avoided_tco2e_per_year"),
+        "avoided_tco2e_cumulative": value("avoided_tco2e_cumulative"),
+        "hours_saved_per_resident_per_year": value("hours_saved_per_resident_per_year"),
+        "counterfactual_hours_saved_per_resident_per_year":
+            value("counterfactual_hours_saved_per_resident_per_year"),
+        "pilot_cost_eur": value("pilot_cost_eur"),
         "emissions_per_capita_t": per_capita,
-        "counterfactual_emissions_per_capita_t": float(
-            districts["counterfactual_emissions_tco2e"].sum() / residents
-        ),
+        "counterfactual_emissions_per_capita_t": value("counterfactual_emissions_per_capita_t"),
         "targets_t": targets,
         "above_target_t": {year: per_capita - target for year, target in targets.items()},
     }
+    for key in EVALUATION_KEYS:
+        summary[key] = evaluation.get(key)
+    summary["eur_per_tco2e"] = value("eur_per_tco2e")
+    summary["eur_per_tco2e_societal"] = value("eur_per_tco2e_societal")
+    # NaN is not JSON: undefined figures are None.
+    return {key: (None if isinstance(v, float) and v != v else v) for key, v in summary.items()}
+
+
+#: The figures of :func:`hidsim.evaluation.evaluate` a summary carries.
+EVALUATION_KEYS = ("crediting_period_years", "credited_years", "discount_rate",
+                   "tonne_discount_rate", "credited_tco2e", "credited_tco2e_initial_users",
+                   "credited_tco2e_acceleration", "credited_tco2e_expansion", "city_cost_eur",
+                   "participant_cost_eur", "private_saving_eur", "societal_cost_eur",
+                   "pilots_kept_share")
 
 
 def _residents(results: Mapping[str, pd.DataFrame]) -> float:

@@ -1,4 +1,8 @@
-"""``hidsim sweep``, ``hidsim compare`` and ``hidsim report``: experiments and their results."""
+"""``hidsim sweep``, ``hidsim compare`` and ``hidsim report``: experiments and their results.
+
+The analysis and reporting imports stay inside the commands, so that ``hidsim --help``
+starts fast; none of them hides an import circle (``tests/test_architecture.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Annotated
 import typer
 
 from hidsim.cli.run import user_errors
+from hidsim.outputs import OUTPUTS
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +73,8 @@ def sweep(
 def compare(
     results: ResultsArg,
     metric: Annotated[str, typer.Option(
-        help="Measure that decides the best strategy.")] = "avoided_tco2e_cumulative",
+        help="Output that ranks the strategies, in its own direction (registered: "
+             + ", ".join(OUTPUTS) + ").")] = "avoided_tco2e_cumulative",
     csv: Annotated[Path | None, typer.Option(
         help="Also write summary.csv, differences.csv, income.csv and bass.csv into this "
              "folder.")] = None,
@@ -80,9 +86,14 @@ def compare(
     bass_bootstrap: Annotated[int, typer.Option(
         min=0, help="Bootstrap refits per Bass curve (0: no intervals).")] = 100,
 ) -> None:
-    """Compare the strategies of a sweep: means with 95% CIs, paired differences, P(best), Bass."""
+    """Rank the strategies of a sweep: means with 95% CIs, paired differences, P(best), Bass.
+
+    Failed or missing runs are named on the first line (and on stderr); the exit
+    code stays 0 so that a partial sweep can still be read.
+    """
     from hidsim.analysis.compare import compare_strategies
     from hidsim.experiments import load_results
+    from hidsim.reporting.compare_text import bass_section, comparison_text, failures_text
 
     with user_errors():
         loaded = load_results(results)
@@ -93,14 +104,18 @@ def compare(
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(comparison.text(bass=False))
+    warning = failures_text(comparison)
+    if warning:
+        typer.echo(warning, err=True)
+    typer.echo(comparison_text(comparison, bass=False))
     income = comparison.income.pivot_table(index=["point", "strategy"], columns="income",
                                            values="mean", sort=False)
     if len(income):
         typer.echo("\nAdopters added by the pilots per 1,000 residents, by income group")
         typer.echo(income.round(2).to_string())
-    if comparison.bass_text():
-        typer.echo("\n" + comparison.bass_text())
+    section = bass_section(comparison)
+    if section:
+        typer.echo("\n" + section)
     if csv is not None:
         from hidsim.io import write_table
 
@@ -117,21 +132,27 @@ def report(
     sensitivity: Annotated[Path | None, typer.Option(
         help="A folder written by 'hidsim sensitivity --out' whose assumptions to report "
              "(default: the results folder, if it holds a sensitivity result).")] = None,
+    bass: Annotated[bool, typer.Option(
+        help="Fit Bass p, q and m to the kept adoption curves (an appendix; the slow "
+             "part).")] = True,
     all_services: Annotated[bool, typer.Option(
         help="Fit Bass coefficients for every service, not only those the pilots changed "
              "(slower).")] = False,
 ) -> None:
-    """Write a one-page HTML report of a sweep, figures embedded."""
+    """Write a one-page HTML report of a sweep, figures embedded; failed runs first."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from hidsim.analysis.report import write_report
     from hidsim.experiments import load_results
+    from hidsim.reporting.report import write_report
 
     with user_errors():
         loaded = load_results(results)
+    if len(loaded.failed):
+        typer.echo(f"warning: {len(loaded.failed)} of {len(loaded.runs)} runs failed; the "
+                   "report says which, at its top", err=True)
     try:
-        path = write_report(loaded, out, sensitivity=sensitivity,
+        path = write_report(loaded, out, sensitivity=sensitivity, bass=bass,
                             bass_services="all" if all_services else "pilots")
     except (ValueError, FileNotFoundError) as err:
         typer.echo(f"error: {err}", err=True)

@@ -1,4 +1,8 @@
-"""``hidsim sensitivity``: Sobol or Morris indices of an experiment's parameter bounds."""
+"""``hidsim sensitivity``: indices of an experiment's parameter bounds, by any registered method.
+
+The heavy imports (SALib, the sweep machinery) stay inside the command, so that
+``hidsim --help`` starts fast; none of them hides an import circle.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,15 @@ from typing import Annotated
 
 import typer
 
+from hidsim.analysis.sensitivity.methods import METHODS
 from hidsim.cli.run import user_errors
+from hidsim.outputs import OUTPUTS
 
-
-class Method(StrEnum):
-    """Choices of ``--method``."""
-
-    morris = "morris"
-    sobol = "sobol"
+#: Choices of ``--method``: the registered sensitivity methods (the first is the default).
+Method = StrEnum("Method", {name: name for name in METHODS})
+_DEFAULT_METHOD = Method(next(iter(METHODS)))
+_METHOD_HELP = "; ".join(f"{name} ({m.DESCRIPTION})" for name, m in METHODS.items())
+_N_HELP = "; ".join(f"{m.SIZE} for {name} (default {m.DEFAULT_N})" for name, m in METHODS.items())
 
 
 def register(app: typer.Typer) -> None:
@@ -26,11 +31,8 @@ def register(app: typer.Typer) -> None:
 def sensitivity(
     experiment: Annotated[Path, typer.Argument(
         help="Experiment file (TOML) with parameter bounds (vary.sample.bounds).")],
-    method: Annotated[Method, typer.Option(
-        help="morris (screening, cheap) or sobol (variance shares, S1 and ST).")] = Method.morris,
-    n: Annotated[int | None, typer.Option(
-        "--n", min=2, help="Morris trajectories (default 10) or Sobol base samples, a power "
-                           "of 2 (default 64).")] = None,
+    method: Annotated[Method, typer.Option(help=_METHOD_HELP)] = _DEFAULT_METHOD,
+    n: Annotated[int | None, typer.Option("--n", min=2, help=_N_HELP)] = None,
     replications: Annotated[int | None, typer.Option(
         min=1, help="Override the file's replications (2 or more to measure noise).")] = None,
     weeks: Annotated[int | None, typer.Option(min=1, help="Override the horizon (weeks).")] = None,
@@ -44,14 +46,15 @@ def sensitivity(
         help="Output folder for the runs and the indices (default: "
              "results/<experiment name>-<method>).")] = None,
     outcome: Annotated[list[str] | None, typer.Option(
-        help="Horizon value to analyse (repeat the option for several; default: avoided "
-             "tCO2e, adopters, hours saved per resident per year, EUR per tCO2e).")] = None,
+        help="Output to analyse (repeat the option for several; default: avoided "
+             "tCO2e, adopters, hours saved per resident per year, EUR per tCO2e; registered: "
+             + ", ".join(OUTPUTS) + ").")] = None,
     resume: Annotated[bool, typer.Option(
         help="Continue the runs already in --out.")] = False,
     levels: Annotated[int, typer.Option(min=2, help="Morris grid levels.")] = 4,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Sobol or Morris indices of an experiment's bounds; noise-level indices are not ranked."""
+    """Sensitivity indices of an experiment's bounds; noise-level indices are not ranked."""
     from hidsim.analysis.sensitivity import (
         OUTCOMES,
         IncompleteRunsError,
@@ -59,6 +62,8 @@ def sensitivity(
         run_sensitivity,
     )
     from hidsim.experiments import load_experiment
+    from hidsim.reporting.sensitivity_figures import write_sensitivity
+    from hidsim.reporting.sensitivity_text import assumptions_text, format_result
 
     with user_errors():
         loaded = load_experiment(experiment)
@@ -79,35 +84,12 @@ def sensitivity(
     except IncompleteRunsError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(str(result))
+    write_sensitivity(result, out)
+    typer.echo(format_result(result))
     if len(result.noise) and result.noise["replications"].min() < 2:
         typer.echo("\nwarning: one replication per point: replication noise was not measured, "
                    "so flags rest on the confidence intervals only (use --replications 2 or "
                    "more)", err=True)
-    typer.echo(_assumptions_text(assumptions_that_matter(result)))
+    typer.echo(assumptions_text(assumptions_that_matter(result)))
     typer.echo(f"\nWrote {out}/sensitivity.parquet, sensitivity.csv, sensitivity.json, "
                "sensitivity.png (runs in the same folder)")
-
-
-def _assumptions_text(table) -> str:
-    """Influential parameters that are assumptions, with their outcomes and ranks."""
-    influential = table[table["flag"] == "influential"]
-    if influential.empty:
-        return "\nNo assumption of the scenario was influential."
-    lines = ["\nAssumptions that matter (unsourced numbers of the scenario; hidsim data lists "
-             "them all)"]
-    several = "strategy" in table.columns and table["strategy"].nunique() > 1
-    best = influential.groupby("parameter")["rank"].min().sort_values(kind="stable")
-    for parameter in best.index:
-        rows = influential[influential["parameter"] == parameter]
-        first = rows.iloc[0]
-        ranks = ", ".join(f"{r.outcome}{f' ({r.strategy})' if several else ''} #{r.rank}"
-                          for r in rows.itertuples())
-        lines.append(f"  {parameter} = {_value(first['scenario_value'])} [{first['low']:g}, "
-                     f"{first['high']:g}]: {ranks}")
-        lines.append(f"      {first['kind']}: {first['source']}")
-    return "\n".join(lines)
-
-
-def _value(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -15,7 +15,11 @@ from mesa.visualization.utils import update_counter
 
 from hidsim.dashboard import figures
 from hidsim.engines import ENGINES
-from hidsim.model import WEEKS_PER_YEAR, AdoptionModel
+from hidsim.model import AdoptionModel
+from hidsim.outputs import cost_per_tonne
+from hidsim.reporting.pilots import pilot_state
+from hidsim.reporting.run_text import money
+from hidsim.units import WEEKS_PER_YEAR
 
 
 def default_service(model: AdoptionModel) -> str:
@@ -82,7 +86,9 @@ def summary_html(model: AdoptionModel) -> str:
     results = {name: values[-1] for name, values in model.datacollector.model_vars.items()}
     avoided = results["avoided_tco2e_cumulative"]
     cost = results["pilot_cost_eur"]
-    per_tonne = f"{cost / avoided:,.0f} EUR/tCO2e" if avoided > 0 else "n/a (nothing avoided yet)"
+    eur_per_t = cost_per_tonne(cost, avoided)
+    per_tonne = "n/a (nothing avoided yet)" if eur_per_t != eur_per_t else \
+        f"{money(eur_per_t)} EUR/tCO2e"
     items = [
         f"adoptions of all services: {results['adopters']:,.0f}",
         f"emissions: {results['emissions_per_capita_t']:.3f} tCO2e per resident per year",
@@ -107,13 +113,8 @@ def summary_html(model: AdoptionModel) -> str:
 def pilot_html(model: AdoptionModel, pilot) -> str:
     """One pilot's districts, seeding, budget and state (starts, running, kept or withdrawn)."""
     where = ", ".join(model.population.districts[d] for d in pilot.districts)
-    outcome = model.pilot_outcomes.get(pilot.name)
-    if outcome is not None:
-        state = "; ".join(f"{d}: {'kept' if kept else 'withdrawn'}" for d, kept in outcome.items())
-    elif model.week >= pilot.start:
-        state = f"running until week {pilot.end}"
-    else:
-        state = f"starts in week {pilot.start}"
+    state = pilot_state(model.pilot_outcomes.get(pilot.name), week=model.week,
+                        start=pilot.start, end=pilot.end)
     budget = pilot.weekly_cost * (pilot.end - pilot.start)
     return (f"pilot <i>{escape(pilot.name)}</i>: " + escape(
         f"{where}; {pilot.strategy} seeding of {pilot.initial_users * model.scale:,} residents; "

@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from hidsim.engines import ENGINES
+from hidsim.engines import DEFAULT_ENGINE, ENGINES
 from hidsim.model import AdoptionModel
 from hidsim.scenario import Scenario, load_scenario
 from hidsim.seeding import SEEDING_STRATEGIES
@@ -30,8 +30,8 @@ SCALES = (1, 5, 10, 20, 50, 100)
 
 
 def default_engine() -> str:
-    """The fast engine when it is registered, else the agents engine."""
-    return "vectorized" if "vectorized" in ENGINES else "agents"
+    """The engines' default (:data:`hidsim.engines.DEFAULT_ENGINE`), else the first registered."""
+    return DEFAULT_ENGINE if DEFAULT_ENGINE in ENGINES else next(iter(ENGINES))
 
 
 def default_scale(engine: str, scenario: Scenario) -> int:

@@ -4,6 +4,8 @@ Each function takes a running :class:`~hidsim.model.AdoptionModel` and returns
 a :class:`matplotlib.figure.Figure` (never pyplot: the page draws from a worker
 thread, and pyplot's global state is not thread-safe). They read the model's
 current tallies and collected tables only, so a notebook can call them too.
+The district map and the emissions figure are :mod:`hidsim.reporting`'s, the
+same as ``hidsim run`` and the report draw; these are thin wrappers.
 """
 
 from __future__ import annotations
@@ -12,13 +14,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hidsim import datasets
-from hidsim.model import WEEKS_PER_YEAR, AdoptionModel
+from hidsim.model import AdoptionModel
+from hidsim.reporting import district_map as maps
+from hidsim.reporting.run_figures import (
+    COMPACT_AXES,
+    COMPACT_DPI,
+    COMPACT_SIZE,
+    plot_emissions_vs_targets,
+    plot_hours_saved,
+)
+from hidsim.units import WEEKS_PER_YEAR
 
-KM_PER_DEGREE_LAT = 110.57
-KM_PER_DEGREE_LON_EQUATOR = 111.32
-FIGSIZE = (6.4, 4.0)
-DPI = 80
+FIGSIZE, DPI = COMPACT_SIZE, COMPACT_DPI
 
 
 def _axes(right: float = 0.97) -> tuple[Figure, object]:
@@ -28,7 +35,8 @@ def _axes(right: float = 0.97) -> tuple[Figure, object]:
     after every step, and constrained layout costs a fifth of the drawing time.
     """
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
-    ax = fig.add_axes((0.11, 0.13, right - 0.11, 0.78))
+    left, bottom, _, height = COMPACT_AXES
+    ax = fig.add_axes((left, bottom, right - left, height))
     return fig, ax
 
 
@@ -49,13 +57,7 @@ def adoption_share(model: AdoptionModel, service: str) -> np.ndarray:
 
 def map_positions(model: AdoptionModel) -> tuple[np.ndarray, np.ndarray]:
     """District centroids in km east and north of their mean (equirectangular projection)."""
-    nodes = model.population.graph.nodes
-    names = model.population.districts
-    lat = np.array([nodes[n]["lat"] for n in names], dtype=float)
-    lon = np.array([nodes[n]["lon"] for n in names], dtype=float)
-    east = (lon - lon.mean()) * KM_PER_DEGREE_LON_EQUATOR * np.cos(np.radians(lat.mean()))
-    north = (lat - lat.mean()) * KM_PER_DEGREE_LAT
-    return east, north
+    return maps.map_positions(model.population.graph, model.population.districts)
 
 
 def piloted_districts(model: AdoptionModel, service: str) -> set[int]:
@@ -69,7 +71,8 @@ def district_map(model: AdoptionModel, service: str) -> Figure:
 
     Districts are coloured by the share of residents using ``service`` and sized
     by population; lines between them are as thick as their tie weight; a red
-    ring marks the districts where the service is piloted.
+    ring marks the districts where the service is piloted
+    (:func:`hidsim.reporting.district_map.draw_district_map`).
 
     Args:
         model: the model.
@@ -78,45 +81,20 @@ def district_map(model: AdoptionModel, service: str) -> Figure:
     Returns:
         The figure.
     """
-    graph, names = model.population.graph, model.population.districts
-    x, y = map_positions(model)
-    where = {name: i for i, name in enumerate(names)}
+    names = model.population.districts
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
     ax = fig.add_axes((0.0, 0.0, 0.84, 0.92))
-    weights = [w for _, _, w in graph.edges(data="weight", default=1.0)]
-    heaviest = max(weights, default=1.0) or 1.0
-    for a, b, w in graph.edges(data="weight", default=1.0):
-        i, j = where[a], where[b]
-        ax.plot([x[i], x[j]], [y[i], y[j]], color="0.55", alpha=0.7, zorder=1,
-                linewidth=0.3 + 6.0 * w / heaviest, solid_capstyle="round")
-    population = np.array([graph.nodes[n]["population"] for n in names], dtype=float)
-    sizes = 250 + 2250 * population / population.max()
     share = adoption_share(model, service) * 100
     piloted = piloted_districts(model, service)
-    ring = np.array([i in piloted for i in range(len(names))])
-    dots = ax.scatter(x, y, s=sizes, c=share, cmap="YlGn", vmin=0, vmax=max(1.0, share.max()),
-                      edgecolors=np.where(ring, "crimson", "0.2"), linewidths=np.where(ring, 3, 1),
-                      zorder=2)
-    for i, name in enumerate(names):
-        ax.annotate(f"{name}\n{share[i]:.1f}%", (x[i], y[i]), textcoords="offset points",
-                    xytext=(0, -np.sqrt(sizes[i]) / 2 - 3), ha="center", va="top", fontsize=8,
-                    zorder=3)
+    dots = maps.draw_district_map(ax, model.population.graph, names, share,
+                                  vmax=max(1.0, share.max()), rings=piloted,
+                                  labels=[f"{name}\n{share[i]:.1f}%"
+                                          for i, name in enumerate(names)])
     fig.colorbar(dots, cax=fig.add_axes((0.86, 0.15, 0.025, 0.65)), label="residents using it (%)")
     label = model.services.labels[model.services.ids.index(service)]
     note = " (red ring: piloted here)" if piloted else ""
     ax.set_title(f"{label}, week {model.week}{note}", fontsize=10)
-    _scale_bar(ax, x, y)
-    ax.set_aspect("equal")
-    ax.margins(0.18)
-    ax.set_axis_off()
     return fig
-
-
-def _scale_bar(ax, x: np.ndarray, y: np.ndarray) -> None:
-    """A 2 km bar in the lower right corner, so distances can be read."""
-    right, bottom = x.max(), y.min() - 0.1 * max(np.ptp(y), 1.0)
-    ax.plot([right - 2.0, right], [bottom, bottom], color="k", linewidth=2)
-    ax.text(right - 1.0, bottom, "2 km", ha="center", va="bottom", fontsize=8)
 
 
 def service_history(model: AdoptionModel) -> pd.DataFrame:
@@ -160,50 +138,20 @@ def _colours(n: int) -> list:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def per_capita(model: AdoptionModel, column: str) -> pd.Series:
-    """A district-table column summed over districts per week, divided by the residents."""
-    table = model.datacollector.get_table_dataframe("districts")
-    sums = table.groupby("week")[[column, "residents"]].sum()
-    return sums[column] / sums["residents"]
-
-
 def emissions_vs_targets(model: AdoptionModel) -> Figure:
-    """Emissions per resident, with and without the pilots, against the 1.5-degree targets."""
-    fig, ax = _axes()
-    scenario = per_capita(model, "emissions_tco2e")
-    without = per_capita(model, "counterfactual_emissions_tco2e")
-    years = scenario.index.to_numpy() / WEEKS_PER_YEAR
-    ax.plot(years, without.to_numpy(), color="0.5", linestyle="--", label="without the pilots")
-    ax.plot(years, scenario.to_numpy(), color="tab:blue", label="with the pilots")
-    for (year, target), colour in zip(sorted(datasets.lifestyle_targets().items()),
-                                      ("tab:orange", "tab:red", "darkred"), strict=False):
-        ax.axhline(target, color=colour, linestyle=":", linewidth=1.2)
-        ax.text(0.01, target, f" 1.5 °C target {year}: {target:g} t", color=colour, fontsize=8,
-                va="bottom", transform=ax.get_yaxis_transform())
-    ax.set_ylim(0, max(float(without.max()), float(scenario.max())) * 1.1)
-    ax.set_xlim(0, max(model.horizon / WEEKS_PER_YEAR, years.max(initial=0)))
-    ax.set_xlabel("years since the start")
-    ax.set_ylabel("tCO2e per resident per year")
-    avoided = model.avoided_cumulative
-    ax.set_title(f"Emissions per resident (avoided so far: {avoided:,.1f} tCO2e)", fontsize=10)
-    ax.legend(fontsize=8, loc="center right")
-    ax.grid(alpha=0.3)
-    return fig
+    """Emissions per resident, with and without the pilots, against the 1.5-degree targets.
+
+    The compact form of :func:`hidsim.reporting.run_figures.plot_emissions_vs_targets`.
+    """
+    return plot_emissions_vs_targets(model.datacollector.get_table_dataframe("districts"),
+                                     compact=True, horizon_weeks=model.horizon,
+                                     avoided_tco2e=model.avoided_cumulative)
 
 
 def hours_saved(model: AdoptionModel) -> Figure:
-    """Hours the services save each resident per year, with and without the pilots."""
-    fig, ax = _axes()
-    scenario = per_capita(model, "hours_saved_per_week") * WEEKS_PER_YEAR
-    without = per_capita(model, "counterfactual_hours_saved_per_week") * WEEKS_PER_YEAR
-    years = scenario.index.to_numpy() / WEEKS_PER_YEAR
-    ax.plot(years, without.to_numpy(), color="0.5", linestyle="--", label="without the pilots")
-    ax.plot(years, scenario.to_numpy(), color="tab:green", label="with the pilots")
-    ax.set_xlim(0, max(model.horizon / WEEKS_PER_YEAR, years.max(initial=0)))
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("years since the start")
-    ax.set_ylabel("hours saved per resident per year")
-    ax.set_title("Hours saved per resident per year", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(alpha=0.3)
-    return fig
+    """Hours the services save each resident per year, with and without the pilots.
+
+    The compact form of :func:`hidsim.reporting.run_figures.plot_hours_saved`.
+    """
+    return plot_hours_saved(model.datacollector.get_table_dataframe("districts"), compact=True,
+                            horizon_weeks=model.horizon)

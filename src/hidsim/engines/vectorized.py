@@ -130,12 +130,17 @@ class VectorizedEngine:
             new_row = event.apply_to(self.branches[b])
             row = b * self.n_services + event.service
             pairs = np.arange(row * self.n, (row + 1) * self.n)
+            # A copied row has no clocks of its own: it takes the statuses and moves of the
+            # scenario branch's row, which only events of both branches can keep equal.
+            clocked = b == 0 or not self.copied[event.service]
             if new_row is not None:
                 changed = pairs[self.status[pairs] != new_row]
                 if len(changed):
-                    self._apply(changed, new_row[changed - row * self.n])
-                    self._restart(changed, week)
-            self._reschedule(pairs, week)
+                    self._apply(changed, new_row[changed - row * self.n], exposures=clocked)
+                    if clocked:
+                        self._restart(changed, week)
+            if clocked:
+                self._reschedule(pairs, week)
 
     def tally(self, branch: int) -> Tally:
         """The branch's running tally (kept up to date, not recounted)."""

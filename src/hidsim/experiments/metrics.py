@@ -7,19 +7,13 @@ inside the worker and only the small kept tables travel back to the driver.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from hidsim.model import WEEKS_PER_YEAR
+# Horizon values are the table of outputs' (one definition per quantity); re-exported here
+# because the sweep's worker computes them with the kept tables.
+from hidsim.outputs import horizon_values
 
-#: Horizon values compared between strategies (one row per run).
-HORIZON_MEASURES = (
-    "adopters", "counterfactual_adopters", "additional_adopters", "avoided_tco2e_per_year",
-    "avoided_tco2e_cumulative", "hours_saved_per_resident_per_year",
-    "additional_hours_saved_per_resident_per_year", "pilot_cost_eur", "eur_per_tco2e",
-    "emissions_per_capita_t",
-)
-
+__all__ = ["horizon_districts", "horizon_values", "kept_tables"]
 
 def kept_tables(results: dict[str, pd.DataFrame], tables, period: int) -> dict[str, pd.DataFrame]:
     """The tables a sweep keeps, at every ``period``-th week and the last week.
@@ -48,52 +42,6 @@ def kept_tables(results: dict[str, pd.DataFrame], tables, period: int) -> dict[s
         if name != "model":
             out[name] = results[name].reset_index(drop=True)
     return {name: out[name] for name in tables}
-
-
-def horizon_values(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row of values at the horizon: adoption, avoided emissions, time, cost.
-
-    ``eur_per_tco2e`` is the pilots' cost per tonne avoided since week 0 (NaN
-    when nothing was avoided). Adoption by income group is added as
-    ``adopters_<group>``, ``additional_adopters_<group>`` and ``residents_<group>``.
-
-    Args:
-        results: a finished model's tables.
-
-    Returns:
-        A one-row DataFrame.
-    """
-    model = results["model"].iloc[-1]
-    last = model["week"]
-    districts = results["districts"][results["districts"]["week"] == last]
-    services = results["services"][results["services"]["week"] == last]
-    income = results["income"][results["income"]["week"] == last]
-    residents = float(districts["residents"].sum())
-    extra_hours = districts["hours_saved_per_week"] - districts[
-        "counterfactual_hours_saved_per_week"]
-    avoided = float(model["avoided_tco2e_cumulative"])
-    row = {
-        "week": int(last),
-        "residents": residents,
-        "adopters": float(model["adopters"]),
-        "counterfactual_adopters": float(services["counterfactual_adopters"].sum()),
-        "avoided_tco2e_per_year": float(model["avoided_tco2e_per_year"]),
-        "avoided_tco2e_cumulative": avoided,
-        "hours_saved_per_resident_per_year": float(model["hours_saved_per_resident_per_year"]),
-        "additional_hours_saved_per_resident_per_year":
-            float(extra_hours.sum()) * WEEKS_PER_YEAR / residents if residents else np.nan,
-        "pilot_cost_eur": float(model["pilot_cost_eur"]),
-        "emissions_per_capita_t": float(model["emissions_per_capita_t"]),
-    }
-    row["additional_adopters"] = row["adopters"] - row["counterfactual_adopters"]
-    row["eur_per_tco2e"] = row["pilot_cost_eur"] / avoided if avoided > 0 else np.nan
-    groups = income.groupby("income", sort=False)
-    for group, rows in groups:
-        row[f"residents_{group}"] = float(rows["residents"].iloc[0])
-        row[f"adopters_{group}"] = float(rows["adopters"].sum())
-        row[f"additional_adopters_{group}"] = float((rows["adopters"]
-                                                     - rows["counterfactual_adopters"]).sum())
-    return pd.DataFrame([row])
 
 
 def horizon_districts(results: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -16,10 +16,7 @@ has no record and is simply made again on ``--resume``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -164,24 +161,8 @@ class RunStore:
 
 
 def replace_file(path: Path, data: bytes) -> None:
-    """Write bytes to a temporary name in the target's folder, then rename it over the target.
-
-    Unlike :func:`hidsim.io.write_atomic` this does not ``fsync`` each part file:
-    the rename already makes the file whole or absent for any reader and after
-    any kill of the sweep, and the run's manifest record, written after its
-    parts, is synced. Skipping a sync per part keeps the writer off the
-    critical path of fast sweeps.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write a part file atomically without ``fsync`` (see :func:`hidsim.io.atomic_open`)."""
+    write_atomic(path, lambda fh: fh.write(data), durable=False)
 
 
 def _session(session: str) -> dict:

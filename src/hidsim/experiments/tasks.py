@@ -24,6 +24,8 @@ import pandas as pd
 from hidsim.experiments.design import RunSpec
 from hidsim.experiments.keys import try_set
 from hidsim.experiments.metrics import horizon_districts, horizon_values, kept_tables
+from hidsim.io import software_provenance
+from hidsim.model import AdoptionModel
 from hidsim.scenario import Scenario, parse_scenario, set_key
 
 
@@ -87,8 +89,6 @@ def execute(run: RunSpec) -> RunOutcome:
     Returns:
         The outcome, with the kept tables of a successful run.
     """
-    from hidsim.model import AdoptionModel
-
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     outcome = RunOutcome(run.run_id, "ok", started=started, host=socket.gethostname(),
@@ -104,7 +104,8 @@ def execute(run: RunSpec) -> RunOutcome:
             # Mesa keeps every model's agents in a class-level registry until released.
             model.release()
         tables = kept_tables(results, run.tables, run.period)
-        tables["horizon"] = horizon_values(results)
+        tables["horizon"] = horizon_values(results, scenario)
+        tables["pilots"] = results["pilots"]
         tables["horizon_districts"] = horizon_districts(results)
         outcome.parts = {name: parquet_bytes(frame, run.run_id) for name, frame in tables.items()}
     except Exception as err:  # any failure of one run is recorded, never raised
@@ -127,11 +128,5 @@ def parquet_bytes(frame: pd.DataFrame, run_id: str) -> bytes:
 
 @functools.cache
 def software() -> dict:
-    """Versions of Python and the packages, and the git commit, of this worker (cached)."""
-    from hidsim.io import git_commit, software_versions
-
-    info: dict = dict(software_versions())
-    commit = git_commit()
-    info["git_commit"] = commit["commit"] if commit else None
-    info["git_dirty"] = commit["dirty"] if commit else None
-    return info
+    """This worker's :func:`hidsim.io.software_provenance` (cached: git is asked once)."""
+    return software_provenance()

@@ -31,6 +31,7 @@ from hidsim.scenario.provenance import provenance
 from hidsim.scenario.schema import (
     District,
     Dynamics,
+    Evaluation,
     Link,
     Pilot,
     Population,
@@ -44,6 +45,7 @@ __all__ = [
     "SCENARIO_DIR",
     "District",
     "Dynamics",
+    "Evaluation",
     "Link",
     "Pilot",
     "Population",

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from hidsim.registry import ADOPTION_RULES, SEEDING_STRATEGIES, Registry
 
@@ -191,6 +199,16 @@ class Service(_Strict):
         market_outreach: outreach intensity while on the market without a pilot.
         p: annual Bass innovation coefficient; default ``dynamics.p``.
         q: annual Bass imitation coefficient; default ``dynamics.q``.
+        market_entry_week: the week the service reaches the whole market without any pilot,
+            in both branches (the counterfactual market entry); ``None``: never within the
+            horizon. ``on_market = true`` is entry at week 0.
+        market_entry_latest_week: if given, the entry week is drawn uniformly from
+            ``market_entry_week`` to this week, once per replication (common random numbers:
+            every strategy of a sweep sees the same draw).
+        private_saving_eur_per_month: what an adopter saves privately (energy bills, travel),
+            for the societal cost per tonne.
+        operator_exit_per_year: annual probability that the operator a pilot left behind
+            leaves the market (the service is withdrawn where the pilot kept it).
     """
 
     id: str
@@ -202,6 +220,28 @@ class Service(_Strict):
     market_outreach: NonNegative = 0.0
     p: NonNegative | None = None
     q: NonNegative | None = None
+    market_entry_week: Count | None = None
+    market_entry_latest_week: Count | None = None
+    private_saving_eur_per_month: NonNegative = 0.0
+    operator_exit_per_year: Annotated[float, BeforeValidator(unwrap_value),
+                                      Field(ge=0.0, lt=1.0)] = 0.0
+
+    @model_validator(mode="after")
+    def _one_market_entry(self) -> Service:
+        if self.on_market and self.market_entry_week not in (None, 0):
+            raise ValueError(
+                f"on_market = true is entry at week 0, but market_entry_week = "
+                f"{self.market_entry_week}: give one of them"
+            )
+        if self.market_entry_latest_week is not None:
+            if self.market_entry_week is None:
+                raise ValueError("market_entry_latest_week needs market_entry_week (the earliest)")
+            if self.market_entry_latest_week < self.market_entry_week:
+                raise ValueError(
+                    f"market_entry_latest_week ({self.market_entry_latest_week}) is before "
+                    f"market_entry_week ({self.market_entry_week})"
+                )
+        return self
 
 
 class Seeding(_Strict):
@@ -211,10 +251,13 @@ class Seeding(_Strict):
         strategy: a seeding strategy registered in :data:`hidsim.registry.SEEDING_STRATEGIES`
             (``random``, ``best_connected``, ``partner_employers``, ``co_creation``, ...).
         size: number of initial users (residents).
+        trial_dropout: share of the initial users still using the service when the pilot
+            ends who stop then (the trial is over; they did not choose it themselves).
     """
 
     strategy: Annotated[str, registered(SEEDING_STRATEGIES)] = "random"
     size: Count = 0
+    trial_dropout: Share = 0.0
 
 
 class Pilot(_Strict):
@@ -227,7 +270,8 @@ class Pilot(_Strict):
         start_week: first week of the pilot.
         duration_weeks: how long it runs.
         budget_eur: what it costs (spent evenly over the duration).
-        outreach: outreach intensity (1 = the marketing behind the average Bass p).
+        outreach: outreach intensity in its districts while it runs (1 = the marketing behind
+            the average Bass p); where the service is already marketed more, that stays.
         seeding: strategy and size (residents) of the initial users.
     """
 
@@ -290,8 +334,25 @@ class Baseline(_Strict):
     moving: bool = True
 
 
+class Evaluation(_Strict):
+    """How avoided emissions and costs are credited to pilots.
+
+    Attributes:
+        crediting_period_years: years after a pilot's start during which its avoided
+            emissions are credited to it (cut at the horizon; outputs say so).
+        discount_rate: annual discount rate of money (pilot budgets, participants' costs
+            and savings), to week 0.
+        tonne_discount_rate: annual discount rate of avoided tonnes (0: a tonne is a tonne).
+    """
+
+    crediting_period_years: Positive = 10.0
+    discount_rate: Annotated[float, BeforeValidator(unwrap_value), Field(ge=0.0, lt=1.0)] = 0.03
+    tonne_discount_rate: Annotated[float, BeforeValidator(unwrap_value),
+                                   Field(ge=0.0, lt=1.0)] = 0.0
+
+
 class Scenario(_Strict):
-    """A whole scenario: world, population, services, pilots and dynamics."""
+    """A whole scenario: world, population, services, pilots, dynamics and evaluation."""
 
     name: str = "scenario"
     description: str = ""
@@ -303,6 +364,7 @@ class Scenario(_Strict):
     pilots: list[Pilot] = []
     dynamics: Dynamics = Dynamics()
     baseline: Baseline = Baseline()  # issue 11
+    evaluation: Evaluation = Evaluation()
 
     @property
     def service_ids(self) -> list[str]:

@@ -1,8 +1,9 @@
 """A one-page HTML report of a sweep, with its figures embedded (one file to send on).
 
-The page holds what was run, the strategies compared, their figures, the Bass
-coefficients of the simulated adoption curves and, when a sensitivity analysis
-of the experiment is at hand, the assumptions that mattered most.
+The page says first which runs failed or are missing, then what was run, the
+strategies ranked, their figures and, when a sensitivity analysis of the
+experiment is at hand, the assumptions that mattered most; the table of Bass
+coefficients of the simulated adoption curves is an appendix (and optional).
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ import html
 import io
 from pathlib import Path
 
-from hidsim.analysis.compare import MAX_PANELS, StrategyComparison, compare_strategies
-from hidsim.analysis.strategy_bass import LITERATURE, READING, bass_display
-from hidsim.analysis.strategy_plots import (
+from hidsim.analysis.compare import StrategyComparison, compare_strategies
+from hidsim.analysis.pooling import MAX_PANELS
+from hidsim.analysis.sensitivity import FILES, SensitivityResult, load_sensitivity
+from hidsim.experiments import load_results
+from hidsim.io import write_atomic
+from hidsim.reporting.bass_text import LITERATURE, READING, bass_display
+from hidsim.reporting.compare_text import comparison_heading, comparison_table, failures_text
+from hidsim.reporting.sensitivity_figures import plot_sensitivity
+from hidsim.reporting.sensitivity_text import assumptions_table, noise_table, sensitivity_facts
+from hidsim.reporting.strategy_figures import (
     plot_avoided,
     plot_bass,
     plot_cost_effectiveness,
@@ -34,23 +42,29 @@ img { max-width: 100%; } .note { color: #555; font-size: 0.9em; }
 table.intervals { font-size: 0.8em; } table.intervals td, table.intervals th { padding: 2px 4px; }
 table.prose td { text-align: left; }
 .scroll { overflow-x: auto; }
+.warning { background: #fff4e5; border-left: 4px solid #dd6b20; padding: 0.5em 1em; }
 """
 
 
-def report_html(results, *, sensitivity=None, bass_services="pilots") -> str:
+def report_html(results, *, sensitivity=None, bass: bool = True, bass_services="pilots",
+                comparison: StrategyComparison | None = None) -> str:
     """The report as an HTML string (figures as base64 PNG).
 
     Args:
         results: an :class:`~hidsim.experiments.ExperimentResults` or a sweep folder.
         sensitivity: a sensitivity result, or the folder ``hidsim sensitivity --out``
             wrote; default: the result in the sweep's own folder, if there is one.
+        bass: fit Bass coefficients (the slow part); without, no appendix.
         bass_services: services whose curves get Bass fits (``"pilots"``, ``"all"``
             or a list of ids).
+        comparison: a comparison already made (``hidsim compare`` and the report share
+            it); default: compare by avoided tCO2e.
 
     Returns:
-        A self-contained HTML page: what was run, the comparison table, S-curves,
-        avoided emissions, cost-effectiveness, a per-district map, adoption by
-        income group, Bass coefficients and the assumptions that mattered most.
+        A self-contained HTML page: failed or missing runs (first), what was run,
+        the ranking, S-curves, avoided emissions, cost-effectiveness, a per-district
+        map, adoption by income group, the assumptions that mattered most and, as an
+        appendix, the Bass coefficients.
 
     Raises:
         FileNotFoundError: ``sensitivity`` names a folder without a sensitivity result.
@@ -60,10 +74,15 @@ def report_html(results, *, sensitivity=None, bass_services="pilots") -> str:
     horizon = results.horizon
     points = horizon["point"].nunique()
     pooled = points > MAX_PANELS
-    comparison = compare_strategies(results, pool=pooled, bass_services=bass_services)
+    if comparison is None:
+        comparison = compare_strategies(results, pool=pooled, bass=bass,
+                                        bass_services=bass_services)
     found = _sensitivity(results, sensitivity)
-    parts = [f"<h1>{_e(info.get('name', 'experiment'))}</h1>",
-             f"<p>{_e(info.get('description', ''))}</p>", _run_facts(results)]
+    parts = [f"<h1>{_e(info.get('name', 'experiment'))}</h1>"]
+    warning = failures_text(comparison)
+    if warning:
+        parts.append(f"<p class='warning'>{_e(warning)}</p>")
+    parts += [f"<p>{_e(info.get('description', ''))}</p>", _run_facts(results)]
     title = "Strategies compared"
     if pooled:
         design = "the sensitivity design's" if _is_sensitivity_folder(results) else "the"
@@ -73,13 +92,15 @@ def report_html(results, *, sensitivity=None, bass_services="pilots") -> str:
                      "include the spread over the sampled parameters.</p>")
     parts += [
         f"<h2>{_e(title)}</h2>",
-        f"<p class='note'>Mean and {100 * comparison.confidence:g}% confidence interval over "
+        f"<p class='note'>{_e(comparison_heading(comparison))}. Mean and "
+        f"{100 * comparison.confidence:g}% confidence interval over "
         "replications. Replication r of every strategy ran on the same random numbers, so the "
         "difference to the best strategy is paired by replication. P(best) is the share of "
-        f"replications in which a strategy avoided the most ({_e(comparison.metric)}). Avoided "
+        f"replications in which a strategy was best by {_e(comparison.metric)} "
+        f"({_e(comparison.output.direction)} is better). Avoided "
         "emissions are against the same world without pilots, run on the same random numbers "
         "inside each run.</p>",
-        comparison.table().to_html(index=False, border=0),
+        comparison_table(comparison).to_html(index=False, border=0),
     ]
     figures = []
     if not results.timeseries.empty:
@@ -92,13 +113,14 @@ def report_html(results, *, sensitivity=None, bass_services="pilots") -> str:
         parts += [f"<h2>{_e(title)}</h2>", _img(title, figure)]
     parts += ["<h2>Who benefits: adopters added per 1,000 residents by income group</h2>",
               _income_table(comparison)]
-    parts += _bass_section(comparison)
     if found is not None:
         parts += _sensitivity_section(*found)
     failed = results.failed
     if len(failed):
         rows = failed[["run_id", "error"]].to_html(index=False, border=0)
         parts += [f"<h2>Failed runs ({len(failed)})</h2>", rows]
+    if bass:
+        parts += _bass_section(comparison)
     body = "\n".join(parts)
     title = _e(info.get("name", "experiment"))
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -107,33 +129,30 @@ def report_html(results, *, sensitivity=None, bass_services="pilots") -> str:
 
 
 def write_report(results, path: str | Path | None = None, *, sensitivity=None,
-                 bass_services="pilots") -> Path:
+                 bass: bool = True, bass_services="pilots") -> Path:
     """Write the HTML report of a sweep.
 
     Args:
         results: an :class:`~hidsim.experiments.ExperimentResults` or a sweep folder.
         path: the HTML file; default ``report.html`` in the sweep's folder.
         sensitivity: a sensitivity result or folder (see :func:`report_html`).
+        bass: fit Bass coefficients (see :func:`report_html`).
         bass_services: services whose curves get Bass fits (see :func:`report_html`).
 
     Returns:
         The path written.
     """
-    from hidsim.io import write_atomic
-
     results = _results(results)
     if path is None:
         if results.path is None:
             raise ValueError("these results have no folder; give the report's path")
         path = results.path / "report.html"
-    page = report_html(results, sensitivity=sensitivity, bass_services=bass_services)
+    page = report_html(results, sensitivity=sensitivity, bass=bass, bass_services=bass_services)
     return write_atomic(path, lambda fh: fh.write(page), "w")
 
 
 def _results(results):
     if isinstance(results, str | Path):
-        from hidsim.experiments import load_results
-
         return load_results(results)
     return results
 
@@ -174,7 +193,7 @@ def _income_table(comparison: StrategyComparison) -> str:
 
 def _bass_section(comparison: StrategyComparison) -> list[str]:
     """Bass coefficients per strategy, district and service, with their figure and notes."""
-    parts = ["<h2>Bass coefficients (annual)</h2>"]
+    parts = ["<h2>Appendix: Bass coefficients (annual)</h2>"]
     if len(comparison.bass):
         parts += ["<p class='note'>The simulated adoption curves in the coefficients the "
                   "literature uses, fitted per strategy, district and service to the adopters "
@@ -198,8 +217,6 @@ def _unbroken_intervals(table):
 
 def _sensitivity(results, sensitivity):
     """The sensitivity result to report with its folder, or ``None`` when there is none."""
-    from hidsim.analysis.sensitivity_result import SensitivityResult, load_sensitivity
-
     if isinstance(sensitivity, SensitivityResult):
         return sensitivity, sensitivity.info.get("folder")
     if sensitivity is not None:
@@ -210,20 +227,11 @@ def _sensitivity(results, sensitivity):
 
 
 def _is_sensitivity_folder(results) -> bool:
-    from hidsim.analysis.sensitivity_result import FILES
-
     return results.path is not None and (Path(results.path) / FILES[2]).is_file()
 
 
 def _sensitivity_section(result, folder) -> list[str]:
     """Influential parameters with their provenance, the noise per outcome, the figure."""
-    from hidsim.analysis.report_sensitivity import (
-        assumptions_table,
-        noise_table,
-        sensitivity_facts,
-    )
-    from hidsim.analysis.sensitivity_plots import plot_sensitivity
-
     table, note = assumptions_table(result, TOP_ASSUMPTIONS)
     parts = ["<h2>Assumptions that mattered most</h2>",
              f"<p class='note'>{_e(sensitivity_facts(result, folder))}</p>",

@@ -4,11 +4,15 @@ The two engines draw different random numbers, so single runs differ; what must
 agree are the mean curves. For one seed both engines build the same world and
 seed the same pilots, so the per-seed difference isolates the dynamics and a
 paired test has far more power than comparing two confidence intervals.
+The paired statistic itself is :func:`hidsim.analysis.paired.paired_z` (plain arrays).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from hidsim.model import AdoptionModel
+from hidsim.scenario import load_scenario
 
 METRICS = (
     "adopters",
@@ -31,8 +35,6 @@ def comparison_scenario(scale: int = 300):
     Returns:
         The scenario.
     """
-    from hidsim.scenario import load_scenario
-
     base = load_scenario("helsinki", **{"world.scale": scale})
     keep = ("green_electricity", "remote_work_hub", "parcel_lockers")
     pilots = [
@@ -60,8 +62,6 @@ def engine_curves(
     Returns:
         Array of shape (seeds, weeks, metrics).
     """
-    from hidsim.model import AdoptionModel
-
     out = []
     for seed in seeds:
         model = AdoptionModel(scenario, engine=engine, rng=int(seed), weeks=weeks)
@@ -70,21 +70,3 @@ def engine_curves(
         out.append(table[list(metrics)].to_numpy(dtype=float))
         model.release()
     return np.stack(out)
-
-
-def paired_z(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The paired z statistic of ``a - b`` over the first axis (seeds).
-
-    Args:
-        a: curves of one engine, shape (seeds, ...).
-        b: curves of the other, same shape and seeds.
-
-    Returns:
-        ``|mean(a - b)| / se``, elementwise; 0 where both agree exactly, inf where
-        they differ without any spread.
-    """
-    diff = np.asarray(a) - np.asarray(b)
-    mean = diff.mean(axis=0)
-    se = diff.std(axis=0, ddof=1) / np.sqrt(diff.shape[0])
-    safe = np.where(se > 0, se, 1.0)
-    return np.where(se > 0, np.abs(mean) / safe, np.where(mean == 0, 0.0, np.inf))

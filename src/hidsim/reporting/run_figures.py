@@ -5,7 +5,8 @@ Every function takes the run's tables (the dict of
 disk) and returns a :class:`matplotlib.figure.Figure`. Figures are built
 without pyplot, so nothing is shown or kept open behind the caller's back:
 save them with ``fig.savefig`` (or :func:`hidsim.io.write_figure`), or let a
-notebook display them.
+notebook display them. The dashboard draws the same figures (small, at fixed
+margins, ``compact=True``) from the tables a running model has collected so far.
 """
 
 from __future__ import annotations
@@ -16,21 +17,25 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from hidsim.datasets import lifestyle_targets
+from hidsim.units import KG_PER_TONNE, WEEKS_PER_YEAR
 
-WEEKS_PER_YEAR = 52
 PILOT_SHADE = "#f2d7a6"
+#: The compact (dashboard) figures: size, resolution and fixed axes margins. Fixed margins
+#: instead of a layout engine: the page redraws every figure after every step, and
+#: constrained layout costs a fifth of the drawing time.
+COMPACT_SIZE, COMPACT_DPI = (6.4, 4.0), 80
+COMPACT_AXES = (0.11, 0.13, 0.86, 0.78)
 
 
 def district_colours(districts: Iterable[str]) -> dict[str, Any]:
     """One stable colour per district, in the run's district order."""
-    from matplotlib import colormaps
-
     palette = colormaps["tab10"].colors
     return {name: palette[i % len(palette)] for i, name in enumerate(districts)}
 
@@ -149,12 +154,9 @@ def plot_adoption_by_district(results: Mapping[str, pd.DataFrame], *,
 
 def plot_emissions_per_capita(results: Mapping[str, pd.DataFrame], *,
                               targets: Mapping[int, float] | None = None) -> Figure:
-    """Emissions per resident over time by district and in total, against the 1.5-degree targets.
+    """Emissions per resident by district and in total, against the 1.5-degree targets.
 
-    The upper panel draws tCO2e per resident and year (scenario solid, world
-    without pilots dashed) with the lifestyle targets as horizontal lines; the
-    lower panel the difference, kg avoided per resident and year, which the
-    upper panel's scale hides.
+    The figure of ``hidsim run`` (see :func:`plot_emissions_vs_targets`).
 
     Args:
         results: the run's tables; uses ``districts``.
@@ -163,30 +165,69 @@ def plot_emissions_per_capita(results: Mapping[str, pd.DataFrame], *,
     Returns:
         The figure.
     """
+    return plot_emissions_vs_targets(results["districts"], targets=targets)
+
+
+def plot_emissions_vs_targets(districts: pd.DataFrame, *,
+                              targets: Mapping[int, float] | None = None,
+                              compact: bool = False, horizon_weeks: int | None = None,
+                              avoided_tco2e: float | None = None) -> Figure:
+    """Emissions per resident over time, with and without the pilots, against the targets.
+
+    The full figure's upper panel draws tCO2e per resident and year by district and
+    for all districts (scenario solid, world without pilots dashed) with the
+    lifestyle targets as horizontal lines; the lower panel the difference, kg
+    avoided per resident and year, which the upper panel's scale hides. The compact
+    figure (the dashboard's, redrawn every step) draws all districts together in one
+    small panel at fixed margins.
+
+    Args:
+        districts: the ``districts`` table (``week``, ``district``, ``residents``,
+            ``emissions_tco2e``, ``counterfactual_emissions_tco2e``).
+        targets: year to tCO2e per capita; default :func:`hidsim.datasets.lifestyle_targets`.
+        compact: one small panel for all districts.
+        horizon_weeks: the run's horizon, to fix the time axis while a run is under way.
+        avoided_tco2e: avoided so far, shown in the compact figure's title.
+
+    Returns:
+        The figure; its first axes hold the targets.
+    """
     targets = lifestyle_targets() if targets is None else targets
-    districts = results["districts"]
-    colours = district_colours(dict.fromkeys(districts["district"]))
     total = districts.groupby("week")[["residents", "emissions_tco2e",
                                        "counterfactual_emissions_tco2e"]].sum().reset_index()
-
-    fig = Figure(figsize=(10, 7.5), layout="constrained")
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
-    for name, group in [*districts.groupby("district", sort=False), ("all districts", total)]:
+    if compact:
+        fig = Figure(figsize=COMPACT_SIZE, dpi=COMPACT_DPI)
+        top = fig.add_axes(COMPACT_AXES)
+        groups, bottom = [("all districts", total)], None
+    else:
+        fig = Figure(figsize=(10, 7.5), layout="constrained")
+        top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+        groups = [*districts.groupby("district", sort=False), ("all districts", total)]
+    colours = district_colours(dict.fromkeys(districts["district"]))
+    for name, group in groups:
         x = _years(group["week"])
-        colour, lw = colours.get(name, "black"), (2.6 if name == "all districts" else 1.3)
+        colour = "tab:blue" if compact else colours.get(name, "black")
+        lw = 2.6 if name == "all districts" and not compact else 1.5 if compact else 1.3
         per_capita = group["emissions_tco2e"] / group["residents"]
         counterfactual = group["counterfactual_emissions_tco2e"] / group["residents"]
-        top.plot(x, per_capita, color=colour, lw=lw, label=name)
-        top.plot(x, counterfactual, color=colour, lw=lw * 0.7, ls="--")
-        bottom.plot(x, (counterfactual - per_capita) * 1000.0, color=colour, lw=lw, label=name)
-    for year, target in sorted(targets.items()):
-        emphasis = year == min(targets)
-        top.axhline(target, color="tab:green", lw=1.8 if emphasis else 1.0,
-                    ls="-" if emphasis else ":")
-        top.annotate(f"{year} target {target:g} t", (0, target), xycoords=("axes fraction", "data"),
-                     xytext=(4, 3), textcoords="offset points", color="tab:green", fontsize=8.5)
+        top.plot(x, per_capita, color=colour, lw=lw, label="with the pilots" if compact else name)
+        top.plot(x, counterfactual, color="0.5" if compact else colour, lw=lw * 0.7, ls="--",
+                 label="without the pilots" if compact else None)
+        if bottom is not None:
+            bottom.plot(x, (counterfactual - per_capita) * KG_PER_TONNE, color=colour, lw=lw,
+                        label=name)
+    _target_lines(top, targets)
     top.set_ylim(bottom=0)
     top.set_ylabel("tCO2e per resident per year")
+    if horizon_weeks is not None:
+        top.set_xlim(0, max(horizon_weeks / WEEKS_PER_YEAR, float(_years(total["week"]).max())))
+    if compact:
+        avoided = "" if avoided_tco2e is None else f" (avoided so far: {avoided_tco2e:,.1f} tCO2e)"
+        top.set_title(f"Emissions per resident{avoided}", fontsize=10)
+        top.set_xlabel("years since the start")
+        top.legend(fontsize=8, loc="center right")
+        top.grid(alpha=0.3)
+        return fig
     top.set_title("Carbon footprint per resident: scenario (solid), without pilots (dashed), "
                   "1.5-degree lifestyle targets (green)", fontsize=10, loc="left")
     top.legend(loc="center right", fontsize=8.5, ncols=2)
@@ -199,34 +240,75 @@ def plot_emissions_per_capita(results: Mapping[str, pd.DataFrame], *,
     return fig
 
 
+def _target_lines(ax, targets: Mapping[int, float]) -> None:
+    """The 1.5-degree lifestyle targets as horizontal lines, the nearest one emphasised."""
+    for year, target in sorted(targets.items()):
+        emphasis = year == min(targets)
+        ax.axhline(target, color="tab:green", lw=1.8 if emphasis else 1.0,
+                   ls="-" if emphasis else ":")
+        ax.annotate(f"{year} target {target:g} t", (0, target), xycoords=("axes fraction", "data"),
+                    xytext=(4, 3), textcoords="offset points", color="tab:green", fontsize=8.5)
+
+
 def plot_time_saved(results: Mapping[str, pd.DataFrame]) -> Figure:
     """Hours the services save per resident and year, over time, by district and in total.
 
+    The figure of ``hidsim run`` (see :func:`plot_hours_saved`).
+
     Args:
-        results: the run's tables; uses ``districts`` (and ``model`` for the total).
+        results: the run's tables; uses ``districts``.
 
     Returns:
         The figure; the world without pilots is dashed.
     """
-    districts = results["districts"]
+    return plot_hours_saved(results["districts"])
+
+
+def plot_hours_saved(districts: pd.DataFrame, *, compact: bool = False,
+                     horizon_weeks: int | None = None) -> Figure:
+    """Hours saved per resident and year, with and without the pilots, over time.
+
+    Args:
+        districts: the ``districts`` table (``week``, ``district``, ``residents``,
+            ``hours_saved_per_week``, ``counterfactual_hours_saved_per_week``).
+        compact: one small panel for all districts at fixed margins (the dashboard's).
+        horizon_weeks: the run's horizon, to fix the time axis while a run is under way.
+
+    Returns:
+        The figure; the world without pilots is dashed.
+    """
     colours = district_colours(dict.fromkeys(districts["district"]))
     total = districts.groupby("week")[["residents", "hours_saved_per_week",
                                        "counterfactual_hours_saved_per_week"]].sum().reset_index()
-
-    fig = Figure(figsize=(10, 5), layout="constrained")
-    ax = fig.subplots()
-    for name, group in [*districts.groupby("district", sort=False), ("all districts", total)]:
+    if compact:
+        fig = Figure(figsize=COMPACT_SIZE, dpi=COMPACT_DPI)
+        ax = fig.add_axes(COMPACT_AXES)
+        groups = [("all districts", total)]
+    else:
+        fig = Figure(figsize=(10, 5), layout="constrained")
+        ax = fig.subplots()
+        groups = [*districts.groupby("district", sort=False), ("all districts", total)]
+    for name, group in groups:
         x = _years(group["week"])
-        colour, lw = colours.get(name, "black"), (2.6 if name == "all districts" else 1.3)
+        colour = "tab:green" if compact else colours.get(name, "black")
+        lw = 1.5 if compact else 2.6 if name == "all districts" else 1.3
         scale = WEEKS_PER_YEAR / group["residents"]
-        ax.plot(x, group["hours_saved_per_week"] * scale, color=colour, lw=lw, label=name)
-        ax.plot(x, group["counterfactual_hours_saved_per_week"] * scale, color=colour,
-                lw=lw * 0.7, ls="--")
+        ax.plot(x, group["hours_saved_per_week"] * scale, color=colour, lw=lw,
+                label="with the pilots" if compact else name)
+        ax.plot(x, group["counterfactual_hours_saved_per_week"] * scale,
+                color="0.5" if compact else colour, lw=lw * 0.7, ls="--",
+                label="without the pilots" if compact else None)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("years")
+    if horizon_weeks is not None:
+        ax.set_xlim(0, max(horizon_weeks / WEEKS_PER_YEAR, float(_years(total["week"]).max())))
+    ax.set_xlabel("years since the start" if compact else "years")
     ax.set_ylabel("hours saved per resident per year")
-    ax.set_title("Time saved by low-carbon services: scenario (solid), without pilots (dashed)",
-                 fontsize=10, loc="left")
-    ax.legend(fontsize=8.5, ncols=2)
+    if compact:
+        ax.set_title("Hours saved per resident per year", fontsize=10)
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        ax.set_title("Time saved by low-carbon services: scenario (solid), without pilots "
+                     "(dashed)", fontsize=10, loc="left")
+        ax.legend(fontsize=8.5, ncols=2)
     ax.grid(alpha=0.3)
     return fig

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from hidsim.analysis.compare import MAX_PANELS, StrategyComparison, mean_ci, pool_points
+from hidsim.analysis.compare import StrategyComparison, mean_ci
+from hidsim.analysis.pooling import MAX_PANELS, pool_points
+from hidsim.analysis.strategy_bass import NO_PILOTS
+from hidsim.outputs import OUTPUTS
+from hidsim.reporting.district_map import draw_district_map
+from hidsim.units import WEEKS_PER_YEAR
+from hidsim.world import district_graph
 
 __all__ = ["MAX_MAP_ROWS", "MAX_PANELS", "plot_avoided", "plot_bass", "plot_cost_effectiveness",
-           "plot_district_map", "plot_s_curves", "pool_points", "strategy_colours"]
+           "plot_district_map", "plot_s_curves", "strategy_colours"]
 
-WEEKS_PER_YEAR = 52
 #: Above this many design points, the district map pools the points into one row.
 MAX_MAP_ROWS = 4
 
 
 def strategy_colours(strategies) -> dict[str, tuple]:
     """One stable colour per strategy, in the order given."""
-    from matplotlib import colormaps
-
     palette = colormaps["tab10"].colors
     return {s: palette[i % len(palette)] for i, s in enumerate(strategies)}
 
@@ -72,8 +76,8 @@ def plot_avoided(comparison: StrategyComparison) -> Figure:
     """Avoided emissions per strategy with CIs: cumulative, and per year at the horizon."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _bars(left, comparison, "avoided_tco2e_cumulative", "avoided tCO2e, cumulative")
-    _bars(right, comparison, "avoided_tco2e_per_year", "avoided tCO2e/year at the horizon")
+    _bars(left, comparison, "avoided_tco2e_cumulative", axis_label("avoided_tco2e_cumulative"))
+    _bars(right, comparison, "avoided_tco2e_per_year", axis_label("avoided_tco2e_per_year"))
     return fig
 
 
@@ -81,17 +85,27 @@ def plot_cost_effectiveness(comparison: StrategyComparison) -> Figure:
     """EUR per tCO2e avoided per strategy, and each strategy's paired difference to the best."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
-    _bars(left, comparison, "eur_per_tco2e", "EUR per tCO2e avoided (lower is better)")
-    diffs = comparison.differences[comparison.differences["measure"] == comparison.metric]
+    _bars(left, comparison, "eur_per_tco2e", axis_label("eur_per_tco2e"))
+    diffs = comparison.differences
+    diffs = diffs[diffs["measure"] == comparison.metric] if len(diffs) else \
+        pd.DataFrame(columns=["point", "strategy", "mean", "ci_low", "ci_high"])
     labels, colours = _labels(diffs), strategy_colours(diffs["strategy"].unique())
     y = np.arange(len(diffs))
     right.barh(y, diffs["mean"], color=[colours[s] for s in diffs["strategy"]],
                xerr=_errors(diffs), capsize=3)
     right.set_yticks(y, labels, fontsize=8)
     right.axvline(0, color="black", linewidth=0.8)
-    right.set_xlabel(f"{comparison.metric.replace('_', ' ')}: difference to the best (paired)")
+    right.set_xlabel(f"{axis_label(comparison.metric)}: difference to the best (paired)")
     right.invert_yaxis()
     return fig
+
+
+def axis_label(name: str) -> str:
+    """An output's axis label from the table of outputs: ``label (unit; lower is better)``."""
+    output = OUTPUTS.get(name)
+    if output is None:
+        return name.replace("_", " ")
+    return f"{output.label} ({output.unit}; {output.direction} is better)"
 
 
 def plot_district_map(results, *, measure: str = "additional_adopters") -> Figure:
@@ -109,8 +123,6 @@ def plot_district_map(results, *, measure: str = "additional_adopters") -> Figur
     Returns:
         The figure.
     """
-    from hidsim.world import district_graph
-
     graph = district_graph(results.scenario())
     table = results.districts.copy()
     pooled = table["point"].nunique() if table["point"].nunique() > MAX_MAP_ROWS else 0
@@ -122,14 +134,14 @@ def plot_district_map(results, *, measure: str = "additional_adopters") -> Figur
     top = max(float(shares.max()), 1e-9)
     fig = Figure(figsize=(3.6 * len(strategies), 3.6 * len(points)), layout="constrained")
     axes = fig.subplots(len(points), len(strategies), squeeze=False)
-    population = np.array([graph.nodes[n]["population"] for n in graph.nodes], dtype=float)
-    sizes = 700 * population / population.max()
+    names = list(graph.nodes)
     scatter = None
     for row, point in enumerate(points):
         for col, strategy in enumerate(strategies):
             ax = axes[row, col]
-            colour = [shares.get((point, strategy, n), np.nan) for n in graph.nodes]
-            scatter = _draw_network(ax, graph, colour, sizes, top)
+            colour = [shares.get((point, strategy, n), np.nan) for n in names]
+            scatter = draw_district_map(ax, graph, names, colour, vmax=top, cmap="viridis",
+                                        size_scale=0.3, fontsize=6, scale_bar=False)
             title = strategy if len(points) == 1 else \
                 f"{strategy}\n{_point_title(results, point, len(points))}"
             if pooled:
@@ -153,8 +165,6 @@ def plot_bass(fits: pd.DataFrame) -> Figure:
         the literature's mean. Colour by strategy (grey for the world without pilots);
         hollow markers where the curve shows no ceiling yet (``m`` at the fit's bound).
     """
-    from hidsim.analysis.strategy_bass import NO_PILOTS
-
     if fits.empty:
         raise ValueError("no Bass fits to plot")
     strategies = [s for s in dict.fromkeys(fits["strategy"]) if s != NO_PILOTS]
@@ -191,39 +201,6 @@ def plot_bass(fits: pd.DataFrame) -> Figure:
         fig.suptitle("hollow: no ceiling in sight yet (m at the fit's bound): p and q uncertain",
                      fontsize=8)
     return fig
-
-
-def _draw_network(ax, graph, colour, sizes, top: float):
-    """Draw the district network on a map-like frame; return the nodes' scatter."""
-    weights = np.array([d["weight"] for *_, d in graph.edges(data=True)] or [1.0])
-    for a, b, data in graph.edges(data=True):
-        ax.plot([graph.nodes[a]["lon"], graph.nodes[b]["lon"]],
-                [graph.nodes[a]["lat"], graph.nodes[b]["lat"]], color="grey",
-                linewidth=0.5 + 4 * data["weight"] / weights.max(), alpha=0.4, zorder=1)
-    scatter = ax.scatter([graph.nodes[n]["lon"] for n in graph.nodes],
-                         [graph.nodes[n]["lat"] for n in graph.nodes], s=sizes, c=colour,
-                         cmap="viridis", vmin=0, vmax=top, edgecolors="black", zorder=2)
-    for n, size in zip(graph.nodes, sizes, strict=True):
-        # Below the marker: its radius in points is half the square root of its area.
-        ax.annotate(n, (graph.nodes[n]["lon"], graph.nodes[n]["lat"]), fontsize=6,
-                    xytext=(0, -np.sqrt(size) / 2 - 2), textcoords="offset points",
-                    ha="center", va="top")
-    _frame_map(ax, graph)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return scatter
-
-
-def _frame_map(ax, graph) -> None:
-    """Square, padded map limits in degrees, with east-west distances true to scale."""
-    lons = np.array([graph.nodes[n]["lon"] for n in graph.nodes], dtype=float)
-    lats = np.array([graph.nodes[n]["lat"] for n in graph.nodes], dtype=float)
-    shrink = np.cos(np.radians(lats.mean()))
-    # Half the side of the square, in degrees of latitude; at least ~1 km around one district.
-    half = 0.65 * max(np.ptp(lons) * shrink, np.ptp(lats), 0.015)
-    ax.set_xlim(lons.mean() - half / shrink, lons.mean() + half / shrink)
-    ax.set_ylim(lats.mean() - half, lats.mean() + half)
-    ax.set_aspect(1 / shrink)
 
 
 def _bars(ax, comparison: StrategyComparison, measure: str, title: str) -> None:

@@ -1,4 +1,8 @@
-"""A sensitivity analysis's result: the flagged indices, the noise, and its files."""
+"""A sensitivity analysis's result: the flagged indices, the noise, and its data files.
+
+Its text and figure are in :mod:`hidsim.reporting` (``format_result``,
+``plot_sensitivity``, ``write_sensitivity`` writes the data and the figure).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hidsim.analysis.sensitivity_indices import PRIMARY
+from hidsim.analysis.sensitivity.indices import PRIMARY
+from hidsim.io import write_json, write_table
 
 #: Files a sensitivity run writes into its sweep folder.
 FILES = ("sensitivity.parquet", "sensitivity.csv", "sensitivity.json", "sensitivity.png")
@@ -64,7 +69,10 @@ class SensitivityResult:
                           & (self.table["flag"] != "influential")]
 
     def write(self, folder: str | Path) -> list[Path]:
-        """Write the table (Parquet and CSV), the noise and settings (JSON) and the figure.
+        """Write the data files: the table (Parquet and CSV), the noise and settings (JSON).
+
+        The figure (``sensitivity.png``) is written by
+        :func:`hidsim.reporting.sensitivity_figures.write_sensitivity`.
 
         Args:
             folder: the output folder (a sensitivity run's sweep folder).
@@ -72,22 +80,12 @@ class SensitivityResult:
         Returns:
             The paths written.
         """
-        from hidsim.analysis.sensitivity_plots import plot_sensitivity
-        from hidsim.io import write_figure, write_json, write_table
-
         folder = Path(folder)
         meta = {"method": self.method, "problem": self.problem, "design": self.design.tolist(),
                 "noise": self.noise.to_dict("records"), "skipped": self.skipped,
                 "info": self.info}
-        paths = [write_table(self.table, folder / FILES[0]),
-                 write_table(self.table, folder / FILES[1]), write_json(meta, folder / FILES[2])]
-        paths.append(write_figure(plot_sensitivity(self), folder / FILES[3]))
-        return paths
-
-    def __str__(self) -> str:
-        from hidsim.analysis.sensitivity_plots import format_result
-
-        return format_result(self)
+        return [write_table(self.table, folder / FILES[0]),
+                write_table(self.table, folder / FILES[1]), write_json(meta, folder / FILES[2])]
 
 
 def load_sensitivity(folder: str | Path) -> SensitivityResult:
