@@ -12,7 +12,7 @@ Each replication runs both strategies on the same seed (common random numbers: t
 same residents and ties), so the difference is the strategy's. To keep the run short
 the world keeps only the piloted service (services do not interact in the model): a
 pilot of parcel lockers in Malmi, 100 initial users, outreach 2, running the whole
-horizon so that no withdrawal cuts the curves.
+horizon so that no withdrawal cuts the curves, without market entry or operator exit.
 
 Usage: ``python benchmarks/seeding_strategies.py [replications] [weeks] [bass,threshold]``
 """
@@ -34,6 +34,11 @@ def scenario(strategy: str, rule: str, weeks: int):
     """The default world with one pilot seeded by ``strategy`` under ``rule``."""
     base = load_scenario("helsinki")
     service = next(s for s in base.services if s.id == "parcel_lockers")
+    # No market entry and no operator exit: only the pilot's seeding differs between strategies.
+    fields = type(service).model_fields
+    service = service.model_copy(update={k: v for k, v in {
+        "market_entry_week": None, "market_entry_latest_week": None,
+        "operator_exit_per_year": 0.0}.items() if k in fields})
     pilot = base.pilots[2].model_copy(update={
         "districts": ["Malmi"], "start_week": 0, "duration_weeks": weeks,
         "seeding": base.pilots[2].seeding.model_copy(update={"strategy": strategy}),
