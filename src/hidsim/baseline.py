@@ -62,23 +62,45 @@ def trajectory(name: str, years, change_after: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Baseline:
-    """Channel factors relative to the data year, one row per week.
+    """Channel factors relative to the data year, for any week.
 
     Attributes:
         start_year: calendar year of week 0.
-        factors: shape (weeks + 1, channels); 1 = as in the data year.
+        change_after: annual relative change after the last sourced year, by trajectory.
+        moving: whether factors move at all (all ones when false).
+        factors: the factors of weeks 0..horizon, shape (horizon + 1, channels).
     """
 
     start_year: int
+    change_after: dict
+    moving: bool
     factors: np.ndarray
 
     def at(self, week: int) -> np.ndarray:
-        """The channel factors in a week (the last row beyond the horizon)."""
-        return self.factors[min(int(week), len(self.factors) - 1)]
+        """The channel factors in a week (computed afresh past the horizon: a run may go on)."""
+        week = int(week)
+        if week < len(self.factors):
+            return self.factors[week]
+        return channel_factors(self.start_year, self.change_after, self.moving,
+                               np.array([week]))[0]
+
+
+def channel_factors(start_year: int, change_after: dict, moving: bool,
+                    weeks: np.ndarray) -> np.ndarray:
+    """Channel factors relative to the data year in the given weeks, shape (weeks, channels)."""
+    factors = np.ones((len(weeks), len(datasets.CHANNELS)))
+    if moving:
+        years = start_year + np.asarray(weeks, dtype=float) / WEEKS_PER_YEAR
+        for c, channel in enumerate(datasets.CHANNELS):
+            name = CHANNEL_FACTOR.get(channel)
+            if name:
+                ref = trajectory(name, data_year(), change_after[name])
+                factors[:, c] = trajectory(name, years, change_after[name]) / ref
+    return factors
 
 
 def build_baseline(scenario: Scenario, horizon: int) -> Baseline:
-    """The weekly channel factors of a scenario over its horizon.
+    """The weekly channel factors of a scenario over its horizon (and beyond, on demand).
 
     Args:
         scenario: a validated scenario (its ``baseline`` section).
@@ -88,13 +110,7 @@ def build_baseline(scenario: Scenario, horizon: int) -> Baseline:
         The baseline; all ones when ``baseline.moving`` is false.
     """
     spec = scenario.baseline
-    factors = np.ones((horizon + 1, len(datasets.CHANNELS)))
-    if spec.moving:
-        years = spec.start_year + np.arange(horizon + 1) / WEEKS_PER_YEAR
-        change = {"grid": spec.grid_change_after, "car_fleet": spec.car_fleet_change_after}
-        for c, channel in enumerate(datasets.CHANNELS):
-            name = CHANNEL_FACTOR.get(channel)
-            if name:
-                ref = trajectory(name, data_year(), change[name])
-                factors[:, c] = trajectory(name, years, change[name]) / ref
-    return Baseline(start_year=spec.start_year, factors=factors)
+    change = {"grid": spec.grid_change_after, "car_fleet": spec.car_fleet_change_after}
+    factors = channel_factors(spec.start_year, change, spec.moving, np.arange(horizon + 1))
+    return Baseline(start_year=spec.start_year, change_after=change, moving=spec.moving,
+                    factors=factors)
