@@ -25,7 +25,8 @@ class Tally:
         adopters: adopters per service and district, shape (S, D).
         aware: aware non-adopters per service and district, shape (S, D).
         adopters_by_income: adopters per service and income group, shape (S, G).
-        emissions: kgCO2e/year per domain and district, shape (domains, D).
+        emissions: kgCO2e/year per footprint channel and district, shape (channels, D), at
+            the data year (:func:`in_domains` gives domains with the moving baseline).
         hours_saved: hours saved per week per district, shape (D,).
     """
 
@@ -103,6 +104,25 @@ def tally(
         emissions=emissions,
         hours_saved=services.hours_saved @ adopters,
     )
+
+
+def in_domains(t: Tally, factors: np.ndarray) -> Tally:
+    """A tally with its channel emissions scaled by a week's baseline factors and summed by domain.
+
+    Engines count emissions by footprint channel (:data:`hidsim.datasets.CHANNELS`) at
+    the data year; this applies the moving baseline (:mod:`hidsim.baseline`).
+
+    Args:
+        t: an engine's tally; ``emissions`` of shape (channels, D).
+        factors: the week's channel factors, shape (channels,).
+
+    Returns:
+        A new tally with ``emissions`` of shape (domains, D); counts are shared, not copied.
+    """
+    scaled = t.emissions * np.asarray(factors, dtype=np.float64)[:, None]
+    emissions = np.zeros((len(datasets.DOMAINS), scaled.shape[1]))
+    np.add.at(emissions, np.asarray(datasets.CHANNEL_DOMAIN), scaled)
+    return Tally(t.adopters, t.aware, t.adopters_by_income, emissions, t.hours_saved)
 
 
 DOMAIN_COLUMNS = tuple(f"{d}_tco2e" for d in datasets.DOMAINS)

@@ -15,6 +15,21 @@ import pandas as pd
 #: The footprint domains, in the order used by every array in the model.
 DOMAINS = ("housing", "mobility", "food", "goods_services")
 
+#: Footprint channels: the parts of the domains that services act on and that follow
+#: their own emission-factor trajectory (:mod:`hidsim.baseline`). Residents' footprints
+#: are kept by channel; reports sum the channels of a domain.
+CHANNELS = (
+    "electricity",  # housing: electricity (follows the grid factor)
+    "housing_other",  # housing: heating and the rest
+    "car_commute",  # mobility: car trips to work (car commuters only; follows the car fleet)
+    "car_other",  # mobility: other car trips (follows the car fleet)
+    "mobility_other",  # mobility: flights, public transport, ...
+    "food",
+    "goods_services",
+)
+#: The domain index of each channel.
+CHANNEL_DOMAIN = (0, 0, 1, 1, 1, 2, 3)
+
 
 def _read(name: str) -> pd.DataFrame:
     with resources.files("hidsim.data").joinpath(name).open("r", encoding="utf-8") as fh:
@@ -49,6 +64,31 @@ def services() -> pd.DataFrame:
         DataFrame indexed by service id.
     """
     return _read("services.csv").set_index("service")
+
+
+@cache
+def population() -> pd.DataFrame:
+    """Sourced facts on Helsinki residents: households, cars, trips, income gradient, networks.
+
+    Returns:
+        DataFrame indexed by key, with ``value``, ``unit``, ``year`` and ``source``.
+    """
+    return _read("population.csv").set_index("key")
+
+
+@cache
+def baseline() -> pd.DataFrame:
+    """Sourced emission-factor points by year: the Finnish grid and the car fleet.
+
+    Returns:
+        DataFrame with ``factor``, ``year``, ``value``, ``unit`` and ``source``.
+    """
+    return _read("baseline.csv")
+
+
+def fact(key: str) -> float:
+    """One number of :func:`population` by key."""
+    return float(population().loc[key, "value"])
 
 
 def lifestyle_targets() -> dict[int, float]:

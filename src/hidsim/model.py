@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from hidsim.accounting import DOMAIN_COLUMNS, Tally, footprints
+from hidsim.accounting import DOMAIN_COLUMNS, Tally, footprints, in_domains
 from hidsim.agents import Company, Resident
+from hidsim.baseline import build_baseline
 from hidsim.collector import RESULT_TABLES, Collector, ResultTable
 from hidsim.engines import DEFAULT_ENGINE
 from hidsim.market import NEVER, MarketEntry, OperatorExit, draw_market_times
@@ -253,6 +254,7 @@ class AdoptionModel(mesa.Model):
         self.population = build_population(scenario, np.random.default_rng(world_seq))
         self.params = build_parameters(scenario, self.population)
         self.services = self.params.services
+        self.baseline = build_baseline(scenario, self.horizon)  # moving emission factors
         self.space = Network(self.population.graph, random=self.random)
         self.pilots = schedule(scenario)
         self.pilot_outcomes: dict[str, dict[str, bool]] = {}
@@ -422,8 +424,8 @@ class AdoptionModel(mesa.Model):
     def record(self) -> None:
         """Count both branches and collect this week's reporters and table rows."""
         self.tallies: dict[str, Tally] = {
-            name: self.engine.tally(b) for b, name in ((SCENARIO, "scenario"),
-                                                        (COUNTERFACTUAL, "counterfactual"))
+            name: in_domains(self.engine.tally(b), self.baseline.at(self.week))
+            for b, name in ((SCENARIO, "scenario"), (COUNTERFACTUAL, "counterfactual"))
         }
         self.avoided_cumulative += (
             avoided_tco2e_per_year(self) / WEEKS_PER_YEAR if self.week else 0.0
@@ -434,10 +436,11 @@ class AdoptionModel(mesa.Model):
                 self.datacollector.add_table_rows(name, table.rows(self))
 
     def resident_footprint(self, index: int) -> np.ndarray:
-        """One resident's footprint by domain in the scenario branch, kgCO2e/year."""
+        """One resident's footprint by channel in the scenario branch this week, kgCO2e/year."""
         status = self.branch("scenario").status[:, index : index + 1]
         base = self.population.footprint[index : index + 1]
-        return footprints(status, base, self.services, self.params.rebound)[0]
+        foot = footprints(status, base, self.services, self.params.rebound)[0]
+        return foot * self.baseline.at(self.week)
 
     def results(self) -> dict[str, pd.DataFrame]:
         """The tidy tables of the run.

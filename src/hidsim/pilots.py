@@ -186,9 +186,15 @@ def start_event(
     """
     s = pilot.service
     residents = population.members(pilot.districts)
+    eligible = params.services.eligible
+    if eligible is not None:  # residents who cannot use the service are never initial users
+        residents = residents[eligible[s, residents]]
     strategy = SEEDING_STRATEGIES[pilot.strategy]
     chosen = strategy(population, residents, params.services.propensity[s], pilot.initial_users,
                       rng)
+    if eligible is not None:
+        chosen = type(chosen)(chosen.adopters[eligible[s, chosen.adopters]], chosen.aware,
+                              chosen.partners)
     partner_staff = chosen.aware[np.isin(population.employer[chosen.aware], chosen.partners)]
     return PilotStart(
         service=s,

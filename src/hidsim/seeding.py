@@ -111,3 +111,35 @@ def co_creation(population, residents, propensity, n, rng) -> InitialUsers:
     engaged = residents[order[:n]]
     neighbours = np.unique(population.ties[engaged].indices)
     return InitialUsers(adopters=engaged, aware=neighbours)
+
+
+@register("clustered")
+def clustered(population, residents, propensity, n, rng) -> InitialUsers:
+    """A neighbourhood: a random eligible resident and the nearest eligible residents by ties.
+
+    Breadth-first from one resident of the pilot districts who can use the service
+    (propensity > 0), over ties among such residents, until ``n`` are found; if the
+    component is too small, another start is drawn. Initial users who share ties
+    reinforce each other, which complex contagion needs (Centola 2010).
+    """
+    if n <= 0:
+        return InitialUsers(adopters=_EMPTY)
+    pool = residents[propensity[residents] > 0]
+    if len(pool) == 0:
+        return InitialUsers(adopters=_EMPTY)
+    allowed = np.zeros(population.size, dtype=bool)
+    allowed[pool] = True
+    chosen = np.zeros(population.size, dtype=bool)
+    ties = population.ties
+    count = 0
+    while count < min(n, len(pool)):
+        start = rng.choice(np.flatnonzero(allowed & ~chosen))
+        frontier = np.array([start])
+        while len(frontier) and count < n:
+            take = frontier[: n - count]
+            chosen[take] = True
+            count += len(take)
+            nxt = np.unique(ties[take].indices) if len(take) else _EMPTY
+            nxt = nxt[allowed[nxt] & ~chosen[nxt]]
+            frontier = rng.permutation(nxt)
+    return InitialUsers(adopters=np.flatnonzero(chosen))

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     data = "data"
     assumption = "assumption"
     default = "default"
+    derived = "derived"
 
 
 ScenarioArg = Annotated[str, typer.Argument(help="Scenario file, or a built-in name.")]
@@ -176,7 +177,7 @@ def data(
 ) -> None:
     """List every number of a scenario with its source, or 'assumption'."""
     with user_errors():
-        rows = provenance(scenario)
+        rows = provenance(scenario) + _per_adopter(scenario)
     rows = [r for r in rows if kind is None or r["kind"] == kind.value]
     columns = ["key", "value", "kind", "source"]
     if as_csv:
@@ -187,6 +188,18 @@ def data(
     cells = [[r["key"], _number(r["value"]), r["kind"], r["source"]] for r in rows]
     for line in aligned(cells, columns, right=[1]):
         typer.echo(line)
+
+
+def _per_adopter(scenario) -> list[dict]:
+    """Per-adopter savings of the scenario's services on its synthetic population (issue 11)."""
+    import numpy as np
+
+    from hidsim.services import per_adopter_rows
+    from hidsim.world import build_population
+
+    loaded = load_scenario(scenario)
+    population = build_population(loaded, np.random.default_rng(loaded.seed))
+    return per_adopter_rows(loaded, population)
 
 
 def _number(value) -> str:

@@ -32,7 +32,9 @@ class ThresholdRule:
         Returns:
             The weekly adoption probability per pair.
         """
-        return threshold_hazard(exposure, params.threshold[residents])
+        # A resident who cannot use the service (propensity 0, e.g. not eligible) never adopts.
+        usable = params.services.propensity[s, residents] > 0
+        return threshold_hazard(exposure, params.threshold[residents]) * usable
 
 
 ADOPTION_RULES.register("threshold", ThresholdRule())

@@ -103,8 +103,24 @@ def provenance(path: str | Path = "helsinki") -> list[dict]:
                 "source": fp.loc[domain, "source"],
             }
         )
+    _add_population_facts(rows)
     _add_defaults(scenario, raw, rows)
     return rows
+
+
+def _add_population_facts(rows: list[dict]) -> None:
+    """The shipped facts on residents and the baseline trajectories (issue 11), with sources."""
+    for key, row in datasets.population().iterrows():
+        rows.append(
+            {"key": f"population_data.{key}", "value": float(row["value"]), "kind": "data",
+             "source": f"{row['source']} ({row['unit']}, {row['year']})"}
+        )
+    for _, row in datasets.baseline().iterrows():
+        rows.append(
+            {"key": f"baseline_data.{row['factor']}.{int(row['year'])}",
+             "value": float(row["value"]), "kind": "data",
+             "source": f"{row['source']} ({row['unit']})"}
+        )
 
 
 def _add_defaults(model: BaseModel, raw: Any, rows: list[dict], prefix: str = "") -> None:

@@ -205,6 +205,15 @@ class Population(_Strict):
     threshold_mean: NonNegative = 0.25
     threshold_sd: NonNegative = 0.1
 
+    # --- residents, households and ties (issue 11); None = derived from hidsim's data ---
+    degree_log_sd: NonNegative | None = None
+    income_homophily: Share = 0.0
+    car_commute_share: Share | None = None
+    car_work_share: Share = 0.5
+    no_car_share: Share = 0.1
+    households_with_car: Share | None = None
+    # --- end of issue 11 keys ---
+
     @field_validator("income_shares")
     @classmethod
     def _some_income(cls, shares: dict) -> dict:
@@ -368,6 +377,24 @@ class Dynamics(_Strict):
     time_value: NonNegative = 0.2
 
 
+class Baseline(_Strict):
+    """A moving baseline (issue 11): emission factors follow sourced trajectories.
+
+    Attributes:
+        start_year: calendar year of week 0.
+        grid_change_after: annual relative change of the grid factor after its last sourced year.
+        car_fleet_change_after: annual relative change of the car-fleet factor after its last
+            sourced year.
+        moving: whether factors move at all (false keeps the footprint data's year).
+    """
+
+    start_year: Annotated[int, BeforeValidator(unwrap_value), Field(ge=1990, le=2100)] = 2018
+    grid_change_after: Annotated[float, BeforeValidator(unwrap_value), Field(ge=-1, le=1)] = 0.0
+    car_fleet_change_after: Annotated[float, BeforeValidator(unwrap_value),
+                                      Field(ge=-1, le=1)] = 0.0
+    moving: bool = True
+
+
 class Evaluation(_Strict):
     """How avoided emissions and costs are credited to pilots.
 
@@ -400,6 +427,7 @@ class Scenario(_Strict):
     services: list[Service] = Field(min_length=1)
     pilots: list[Pilot] = []
     dynamics: Dynamics = Dynamics()
+    baseline: Baseline = Baseline()  # issue 11
     evaluation: Evaluation = Evaluation()
     #: The file the scenario was read from, for messages (not a field: set by parse_scenario).
     _source: str = PrivateAttr(default="<scenario>")
