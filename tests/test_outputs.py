@@ -193,3 +193,13 @@ def test_run_scenario_returns_and_writes_what_hidsim_run_writes(tmp_path):
     assert lib["summary"] == cli_meta["summary"] and lib["pilots"] == cli_meta["pilots"]
     assert set(cli_meta) == set(lib) | {"arguments"}
     assert record.text() in cli.stdout
+
+
+def test_a_share_s_interval_stays_between_0_and_1():
+    rows = [{"point": 0, "strategy": s, "replication": r, "pilots_kept_share": float(r == 0),
+             "credited_tco2e": 1.0 + r}
+            for s in ("a", "b") for r in range(3)]
+    summary = compare_strategies(pd.DataFrame(rows)).summary
+    share = summary[summary["measure"] == "pilots_kept_share"]
+    assert (share["ci_low"] >= 0).all() and (share["ci_high"] <= 1).all()
+    assert (share["ci_high"] == 1).all()  # clipped: the t interval of 1, 0, 0 passes 1

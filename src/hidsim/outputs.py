@@ -116,6 +116,7 @@ class Output:
             others: summaries over runs then take the ratio of the means (not the mean
             of ratios, which one run that avoided almost nothing would dominate).
         undefined: when the value is NaN, in words (for messages).
+        bounds: the values it can take (a share: 0 to 1); intervals are clipped to them.
     """
 
     name: str
@@ -125,6 +126,7 @@ class Output:
     compute: Callable[[Horizon], float]
     ratio: tuple[str, str] | None = None
     undefined: str = ""
+    bounds: tuple[float, float] | None = None
 
     def __post_init__(self):
         if self.direction not in ("higher", "lower"):
@@ -316,5 +318,5 @@ register_output(Output(
 register_output(Output(
     "pilots_kept_share", "share", "share of pilot districts that kept the service", "higher",
     compute=lambda h: h.evaluated("pilots_kept_share"),
-    undefined="no pilot ended by the horizon, or the scenario was not given"))
+    undefined="no pilot ended by the horizon, or the scenario was not given", bounds=(0.0, 1.0)))
 

@@ -289,7 +289,13 @@ def _summarise(runs: pd.DataFrame, output: Output, confidence: float, bootstrap:
                rng: np.random.Generator) -> dict[str, float]:
     if output.ratio is not None and set(output.ratio) <= set(runs.columns):
         return ratio_ci(runs, output, confidence, bootstrap, rng)
-    return mean_ci(runs[output.name], confidence)
+    summary = mean_ci(runs[output.name], confidence)
+    if output.bounds is not None:
+        # A share's t interval can cross 0 or 1 with few runs; the values cannot.
+        low, high = output.bounds
+        summary["ci_low"] = float(np.clip(summary["ci_low"], low, high))
+        summary["ci_high"] = float(np.clip(summary["ci_high"], low, high))
+    return summary
 
 
 def _paired(runs: pd.DataFrame, strategy: str, best: str, measured: list[str], base: dict,
