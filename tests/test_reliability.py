@@ -371,3 +371,11 @@ def test_an_experiment_file_given_to_run_is_named_as_one():
     assert result.exit_code == 2
     assert f"{TINY}: this is an experiment file, not a scenario" in result.output
     assert "hidsim sweep" in result.output
+
+
+def test_a_quoted_number_is_refused_not_read_as_a_number():
+    from hidsim.scenario import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("toy", **{"dynamics.p": {"value": "0.03", "source": "x"}})
+    assert "dynamics.p" in str(err.value) and "without quotes" in str(err.value)

@@ -53,7 +53,19 @@ def unwrap_value(value: Any) -> Any:
     if isinstance(value, bool):
         # pydantic would read true as 1.0; a boolean where a number goes is a mistake.
         raise ValueError(f"expected a number, got the boolean {str(value).lower()}")
+    if isinstance(value, str) and _looks_numeric(value):
+        # pydantic would quietly read "0.03" as 0.03; a quoted number is a slip to point out.
+        # (Other text is refused by pydantic itself, naming the type it expected.)
+        raise ValueError(f"expected a number, got the text {value!r} (write it without quotes)")
     return value
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def registered(registry: Registry):
