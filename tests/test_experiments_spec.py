@@ -167,4 +167,5 @@ def test_replication_seed_is_shared_by_every_point_and_strategy():
     # More replications later keep the earlier ones' seeds.
     assert replication_seeds(3, 5)[:3] == [next(iter(by_rep[r])) for r in range(3)]
     assert all(isinstance(r.seed, int) and 0 <= r.seed < 2**63 for r in runs)
-    assert plan_runs(exp, replications=1, weeks=8, scale=5)[0].weeks == 8  # 15 initial users: 3 agents
+    # Scale 5: the 15 initial users are 3 agents (scale 2 would make them 16 residents).
+    assert plan_runs(exp, replications=1, weeks=8, scale=5)[0].weeks == 8
