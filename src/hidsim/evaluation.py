@@ -44,10 +44,12 @@ def attribution(services: pd.DataFrame) -> pd.DataFrame:
     (scenario minus counterfactual), ``I`` the initial users still using the service,
     ``C`` the counterfactual adopters now and ``C_H`` at the last collected week:
 
-    * initial users: ``I``;
+    * initial users: ``I``, the pilot's initial users who have used the service since the
+      pilot and do not use it in the counterfactual (at most ``X``);
     * acceleration: ``min(X - I, max(0, C_H - C))`` when ``X - I > 0``, else 0;
-    * expansion: the rest, ``X - I - acceleration`` (negative where the scenario has
-      fewer adopters than the counterfactual).
+    * expansion: the rest, ``X - I - acceleration``: negative where the scenario has fewer
+      adopters than the counterfactual (a withdrawn pilot's adopters lapse while the
+      counterfactual's market grows), and then it takes credit away.
 
     The service's avoided tCO2e/year of that row is shared among the parts in proportion
     to these counts (all to expansion where ``X = 0``: who adopts differs, not how many),
@@ -75,7 +77,8 @@ def attribution(services: pd.DataFrame) -> pd.DataFrame:
              .rename("final"))
     out = out.join(final, on=["service", "district"])
     x = (out["adopters"] - out["counterfactual_adopters"]).to_numpy(float)
-    initial = out["initial_users"].to_numpy(float)
+    # Initial users count only as far as the pilot added adopters at all.
+    initial = np.minimum(out["initial_users"].to_numpy(float), np.maximum(x, 0.0))
     rest = x - initial
     later = np.maximum(0.0, (out["final"] - out["counterfactual_adopters"]).to_numpy(float))
     acceleration = np.where(rest > 0, np.minimum(rest, later), 0.0)

@@ -128,20 +128,43 @@ def service_rows(model: AdoptionModel) -> dict:
 def avoided_by_service(model: AdoptionModel) -> np.ndarray:
     """Each district's avoided tCO2e/year shared among services, shape (S, D).
 
-    A service's share is proportional to its additional adopters (scenario minus
-    counterfactual) times its effect size per adopter; where no service has additional
-    adopters the district's avoided emissions (if any) go to the piloted services equally.
-    The shares of a district always sum to its avoided emissions.
+    Exact per resident: only residents who use some service in one branch and not in the
+    other have different footprints in the two branches. For each of them and each
+    footprint channel, the difference (at this week's baseline) goes to the services of that
+    channel whose use differs, in proportion to the share of the channel each removes (its
+    log-reduction, so two services in one channel are treated alike whichever came first).
+    The shares of a district add up to its avoided emissions (a last rounding difference
+    against the engine's running totals is shared in proportion).
     """
     sc, cf, k = model.tallies["scenario"], model.tallies["counterfactual"], model.scale
     avoided = (cf.emissions.sum(axis=0) - sc.emissions.sum(axis=0)) * (k / KG_PER_TONNE)
-    weight = (sc.adopters - cf.adopters) * model.services.reduction_kg[:, None]
-    total = weight.sum(axis=0)
-    fallback = np.zeros(len(model.services))
-    piloted = sorted({p.service for p in model.pilots})
-    fallback[piloted] = 1.0 / max(1, len(piloted))
-    share = np.where(total != 0, weight / np.where(total != 0, total, 1.0), fallback[:, None])
-    return share * avoided
+    services, population = model.services, model.population
+    out = np.zeros((len(services), len(population.districts)))
+    with_pilots = model.branch("scenario").status == ADOPTER
+    without = model.branch("counterfactual").status == ADOPTER
+    differ = with_pilots != without
+    who = np.flatnonzero(differ.any(axis=0))
+    if len(who):
+        base = population.footprint[who]
+        rebound = model.params.rebound
+        gap = (footprints(without[:, who].astype(np.int8) * ADOPTER, base, services, rebound)
+               - footprints(with_pilots[:, who].astype(np.int8) * ADOPTER, base, services,
+                            rebound))
+        gap *= model.baseline.at(model.week)[None, :]  # (n, channels), kg/year avoided
+        weight = differ[:, who] * -np.log1p(-np.minimum(services.reduction * (1 - rebound),
+                                                        1 - 1e-12))[:, None]  # (S, n)
+        channel = services.domain
+        per_channel = np.zeros((gap.shape[1], len(who)))
+        np.add.at(per_channel, channel, weight)
+        share = np.divide(weight, per_channel[channel], out=np.zeros_like(weight),
+                          where=per_channel[channel] > 0)
+        part = share * gap.T[channel] * (k / KG_PER_TONNE)  # (S, n), t/year
+        homes = population.home[who]
+        for s in np.flatnonzero(differ[:, who].any(axis=1)):
+            out[s] = np.bincount(homes, weights=part[s], minlength=out.shape[1])
+    rest = avoided - out.sum(axis=0)
+    size = np.abs(out).sum(axis=0)
+    return out + np.divide(np.abs(out) * rest, size, out=np.zeros_like(out), where=size > 0)
 
 
 def income_rows(model: AdoptionModel) -> dict:
@@ -258,11 +281,22 @@ class AdoptionModel(mesa.Model):
         self.space = Network(self.population.graph, random=self.random)
         self.pilots = schedule(scenario)
         self.pilot_outcomes: dict[str, dict[str, bool]] = {}
-        self.recruited: dict[int, np.ndarray] = {}  # pilot position -> its initial users
+        # Pilot position -> its initial users (all of them), and those still using the
+        # service without a break since the pilot (the ones attribution counts).
+        self.initial_users: dict[int, np.ndarray] = {}
+        self.recruited: dict[int, np.ndarray] = {}
         self.exits: dict[int, list[OperatorExit]] = {}  # week -> operators leaving then
         self.pilot_records: list[dict] = []
         self.pilot_cost = 0.0
         self.district_cost = np.zeros(len(self.population.districts))
+        # Each service's mean saving per adopter, among the residents who can use it, kg/year
+        # at the data year's baseline (for sharing avoided emissions among services).
+        self.mean_saving_kg = np.array([
+            float(self.services.per_adopter_kg(self.population, s)[
+                self.services.propensity[s] > 0].mean()) if (self.services.propensity[s] > 0).any()
+            else 0.0
+            for s in range(len(self.services))
+        ])
         # Resident agents per district and per income group: counted once, read every week.
         self.district_agents = np.bincount(self.population.home,
                                            minlength=len(self.population.districts))
@@ -367,6 +401,7 @@ class AdoptionModel(mesa.Model):
             if week == pilot.start:
                 event = start_event(pilot, self.population, self.params, self.pilot_rng)
                 self.recruited[position] = np.unique(event.adopters)
+                self.initial_users[position] = self.recruited[position]
                 self.engine.apply(event, week)
             elif week == pilot.end:
                 self.end_pilot(position, pilot)
@@ -374,8 +409,8 @@ class AdoptionModel(mesa.Model):
     def end_pilot(self, position: int, pilot) -> None:
         """Judge a pilot on the uptake it did not recruit, end it, and schedule its operator."""
         s, week = pilot.service, self.week
-        initial = self.recruited.get(position, np.empty(0, dtype=np.int64))
-        still = initial[self.branch("scenario").status[s, initial] == ADOPTER]
+        initial = self.initial_users.get(position, np.empty(0, dtype=np.int64))
+        still = self.recruited.get(position, initial)
         recruited_here = np.bincount(self.population.home[still],
                                      minlength=len(self.population.districts))
         organic = self.engine.tally(SCENARIO).adopters[s] - recruited_here
@@ -407,22 +442,33 @@ class AdoptionModel(mesa.Model):
                                       if self.market.entry[s] < NEVER else None),
             })
 
+    def follow_initial_users(self) -> None:
+        """Forget initial users who stopped: one who comes back later is not the pilot's."""
+        status = self.branch("scenario").status
+        for position, residents in self.recruited.items():
+            s = self.pilots[position].service
+            self.recruited[position] = residents[status[s, residents] == ADOPTER]
+
     def initial_users_adopting(self) -> np.ndarray:
-        """The pilots' initial users who use their pilot's service now, per service and district.
+        """The pilots' initial users who have used their service since the pilot, per district.
+
+        Counted only where the resident does not use the service in the counterfactual
+        branch too (there the pilot added nothing).
 
         Returns:
             Agents, shape (S, D), in the scenario branch.
         """
         counts = np.zeros((len(self.services), len(self.population.districts)), dtype=np.int64)
-        status = self.branch("scenario").status
+        without = self.branch("counterfactual").status
         for position, residents in self.recruited.items():
             s = self.pilots[position].service
-            using = residents[status[s, residents] == ADOPTER]
-            counts[s] += np.bincount(self.population.home[using], minlength=counts.shape[1])
+            added = residents[without[s, residents] != ADOPTER]
+            counts[s] += np.bincount(self.population.home[added], minlength=counts.shape[1])
         return counts
 
     def record(self) -> None:
         """Count both branches and collect this week's reporters and table rows."""
+        self.follow_initial_users()
         self.tallies: dict[str, Tally] = {
             name: in_domains(self.engine.tally(b), self.baseline.at(self.week))
             for b, name in ((SCENARIO, "scenario"), (COUNTERFACTUAL, "counterfactual"))
