@@ -437,7 +437,9 @@ class AdoptionModel(mesa.Model):
                 "organic_adopters": int(organic[d]) * self.scale,
                 "residents": int(self.district_agents[d]) * self.scale,
                 "trial_dropouts": int((self.population.home[dropouts] == d).sum()) * self.scale,
-                "operator_exit_week": exit_week if k and exit_week < self.horizon else None,
+                # Only an exit before the market takes the service over happens at all.
+                "operator_exit_week": (exit_week if k and exit_week < min(
+                    self.horizon, self.market.entry[s]) else None),
                 "market_entry_week": (int(self.market.entry[s])
                                       if self.market.entry[s] < NEVER else None),
             })

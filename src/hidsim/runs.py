@@ -190,6 +190,9 @@ def pilot_records(model: AdoptionModel) -> list[dict]:
     """Each pilot's weeks and, where it has ended, whether each district kept the service."""
     districts, services = model.population.districts, model.services.ids
     records = []
+    # The week each pilot's operator left (the market may have taken over since: see pilots).
+    exits = {row["pilot"]: row["operator_exit_week"] for row in model.pilot_records
+             if row["operator_exit_week"] is not None}
     for pilot in model.pilots:
         kept = model.pilot_outcomes.get(pilot.name)
         if kept is not None:
@@ -202,7 +205,8 @@ def pilot_records(model: AdoptionModel) -> list[dict]:
             "name": pilot.name, "service": services[pilot.service],
             "districts": [districts[d] for d in pilot.districts],
             "start_week": pilot.start, "end_week": pilot.end, "status": status,
-            "state": pilot_state(kept, week=model.horizon, start=pilot.start, end=pilot.end),
+            "state": pilot_state(kept, week=model.horizon, start=pilot.start, end=pilot.end,
+                                 operator_exit=exits.get(pilot.name)),
             "kept": kept,
         })
     return records

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def pilot_state(kept: Mapping[str, bool] | None, *, week: int, start: int, end: int) -> str:
+def pilot_state(kept: Mapping[str, bool] | None, *, week: int, start: int, end: int,
+                operator_exit: int | None = None) -> str:
     """What has become of a pilot by ``week``.
 
     Args:
@@ -17,6 +18,8 @@ def pilot_state(kept: Mapping[str, bool] | None, *, week: int, start: int, end: 
         week: the week the state is read at (the horizon, for a finished run).
         start: the pilot's first week.
         end: the week it ends.
+        operator_exit: the week the operator it left behind left the market, if it did by
+            ``week``.
 
     Returns:
         ``"kept in A, B; withdrawn in C"``, ``"running until week N"`` or
@@ -33,6 +36,8 @@ def pilot_state(kept: Mapping[str, bool] | None, *, week: int, start: int, end: 
         withdrawn = [d for d, k in kept.items() if not k]
         parts = [f"kept in {', '.join(kept_in)}"] if kept_in else []
         parts += [f"withdrawn in {', '.join(withdrawn)}"] if withdrawn else []
+        if kept_in and operator_exit is not None and operator_exit <= week:
+            parts.append(f"its operator left in week {operator_exit}")
         return "; ".join(parts)
     if week >= start:
         return f"running until week {end}"

@@ -37,14 +37,11 @@ def provenance(path: str | Path = "helsinki") -> list[dict]:
             and ("source" in node or "assumption" in node)
         ):
             kind = "source" if "source" in node else "assumption"
-            rows.append(
-                {
-                    "key": prefix,
-                    "value": node["value"],
-                    "kind": kind,
-                    "source": node.get("source") or node.get("assumption"),
-                }
-            )
+            text = node.get("source") or node.get("assumption")
+            if str(text).strip().lower() == "as above" and rows:
+                # The file says it once; a listing (and --kind, --csv) must say it again.
+                text = rows[-1]["source"]
+            rows.append({"key": prefix, "value": node["value"], "kind": kind, "source": text})
         elif isinstance(node, dict):
             for k, v in node.items():
                 walk(v, f"{prefix}.{k}" if prefix else k)

@@ -218,7 +218,9 @@ class Population(_Strict):
     threshold_sd: NonNegative = 0.1
 
     # --- residents, households and ties (issue 11); None = derived from hidsim's data ---
-    degree_log_sd: NonNegative | None = None
+    # Above 2 the lognormal puts most ties on a few residents and leaves many with none.
+    degree_log_sd: Annotated[float, BeforeValidator(unwrap_value), _finite,
+                             Field(ge=0.0, le=2.0)] | None = None
     income_homophily: Share = 0.0
     car_commute_share: Share | None = None
     car_work_share: Share = 0.5
