@@ -289,14 +289,6 @@ class AdoptionModel(mesa.Model):
         self.pilot_records: list[dict] = []
         self.pilot_cost = 0.0
         self.district_cost = np.zeros(len(self.population.districts))
-        # Each service's mean saving per adopter, among the residents who can use it, kg/year
-        # at the data year's baseline (for sharing avoided emissions among services).
-        self.mean_saving_kg = np.array([
-            float(self.services.per_adopter_kg(self.population, s)[
-                self.services.propensity[s] > 0].mean()) if (self.services.propensity[s] > 0).any()
-            else 0.0
-            for s in range(len(self.services))
-        ])
         # Resident agents per district and per income group: counted once, read every week.
         self.district_agents = np.bincount(self.population.home,
                                            minlength=len(self.population.districts))

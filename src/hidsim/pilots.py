@@ -164,7 +164,6 @@ class PilotEnd:
         return row
 
 
-PilotEvent = PilotStart | PilotEnd  # market.MarketEntry and market.OperatorExit are events too
 
 
 def start_event(

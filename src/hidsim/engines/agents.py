@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from hidsim.accounting import Tally, tally
-from hidsim.engines.base import make_branches
+from hidsim.engines.base import Event, make_branches
 from hidsim.parameters import Parameters
-from hidsim.pilots import PilotEvent
 from hidsim.world import SyntheticPopulation
 
 
@@ -58,7 +57,7 @@ class AgentsEngine:
         for state, new in zip(self.branches, following, strict=True):
             state.status[:] = new
 
-    def apply(self, event: PilotEvent, week: int) -> None:
+    def apply(self, event: Event, week: int) -> None:
         """Apply a pilot event: residents read the arrays afresh every week."""
         for b in event.branches:
             row = event.apply_to(self.branches[b])

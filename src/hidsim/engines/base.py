@@ -13,11 +13,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Protocol
 
+import numpy as np
+
 from hidsim.accounting import Tally
 from hidsim.parameters import Parameters
-from hidsim.pilots import PilotEvent
 from hidsim.state import BranchStack, BranchState
 from hidsim.world import SyntheticPopulation
+
+
+class Event(Protocol):
+    """What an engine applies: a pilot's start or end, a market entry, an operator's exit.
+
+    Attributes:
+        service: the service it concerns.
+        branches: the branches it applies to.
+    """
+
+    service: int
+    branches: tuple[int, ...]
+
+    def apply_to(self, state: BranchState) -> np.ndarray | None:
+        """Change a branch's availability and outreach; return a new status row or None."""
+        ...
 
 
 class Engine(Protocol):
@@ -44,7 +61,7 @@ class Engine(Protocol):
         """Advance both branches from ``week`` to ``week + 1``."""
         ...
 
-    def apply(self, event: PilotEvent, week: int) -> None:
+    def apply(self, event: Event, week: int) -> None:
         """Apply a pilot event to the branches it names, before ``week``'s step."""
         ...
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from hidsim.accounting import Tally, footprints, tally
-from hidsim.engines.base import make_branches
+from hidsim.engines.base import Event, make_branches
 from hidsim.engines.clocks import Clocks
 from hidsim.engines.kernels import kernels
 from hidsim.parameters import Parameters
-from hidsim.pilots import PilotEvent
 from hidsim.state import ADOPTER, AWARE
 from hidsim.transitions import transition_chance
 from hidsim.world import SyntheticPopulation
@@ -150,7 +149,7 @@ class VectorizedEngine:
             if len(touched):
                 self.clocks.set_rates(touched, hazard[len(due):], week + 1)
 
-    def apply(self, event: PilotEvent, week: int) -> None:
+    def apply(self, event: Event, week: int) -> None:
         """Apply a pilot event: take in changed statuses, recompute the service's hazards."""
         for b in event.branches:
             new_row = event.apply_to(self.branches[b])
